@@ -1,0 +1,236 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  type Type,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ActivityTracker } from '../activity/activity-tracker.js';
+import type { Envelope } from '../bus/envelope.js';
+import { EnvelopeFactory } from '../bus/envelope-factory.js';
+import type { ContextualBus } from '../bus/message-context.js';
+import type { PublishOptions, ScheduleOptions } from '../bus/message-bus.types.js';
+import { MessageExecutor } from '../bus/message-executor.js';
+import { MessageFlow } from '../bus/message-flow.js';
+import type { MessageClass } from '../contracts/message-class.js';
+import { encodeCloudEvent } from '../serialization/cloud-event-codec.js';
+import { FailureDecider } from '../errors/failure-decision.js';
+import { NoRouteError } from '../errors/messaging-errors.js';
+import { HandlerRegistry } from '../handlers/handler-registry.js';
+import { composeMiddleware, type MessageMiddleware } from '../pipeline/message-middleware.js';
+import { DurationLoggingMiddleware } from '../pipeline/duration-logging.middleware.js';
+import { ErrorCaptureMiddleware } from '../pipeline/error-capture.middleware.js';
+import { TelemetryMiddleware } from '../pipeline/telemetry.middleware.js';
+import { ValidationMiddleware } from '../pipeline/validation.middleware.js';
+import { BufferedQueue } from '../queues/buffered-queue.js';
+import { DurableQueue } from '../queues/durable-queue.js';
+import { InlineQueue } from '../queues/inline-queue.js';
+import type { LocalQueue, QueueItem } from '../queues/local-queue.js';
+import { QUEUE_DEFAULTS } from '../queues/queue-options.js';
+import { MessageRouter } from '../routing/message-router.js';
+import { describeRoute, type Route } from '../routing/route.js';
+import { TransportConsumer } from '../transports/transport-consumer.js';
+import { RESOLVED_MESSAGING_OPTIONS } from './messaging-tokens.js';
+import type { ResolvedMessagingOptions } from './resolved-options.js';
+
+/** How a message is dispatched: to every route, or to exactly one. */
+type DispatchMode = 'publish' | 'send';
+
+/**
+ * Assembles the bus from the options and the discovered handlers, and runs it on Nest's lifecycle:
+ * handlers are discovered at module init, transports subscribe and start at bootstrap, and at
+ * shutdown transports stop consuming before local queues drain.
+ */
+@Injectable()
+export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Messaging');
+  private readonly envelopes: EnvelopeFactory;
+  private readonly queues = new Map<string, LocalQueue>();
+  private readonly transports;
+  private executor!: MessageExecutor;
+  private router!: MessageRouter;
+  private consumer!: TransportConsumer;
+
+  constructor(
+    @Inject(RESOLVED_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly registry: HandlerRegistry,
+    private readonly tracker: ActivityTracker,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    this.envelopes = new EnvelopeFactory(options.source);
+    this.transports = new Map(options.transports.map((transport) => [transport.name, transport]));
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.registry.discover();
+    this.executor = new MessageExecutor({
+      pipeline: composeMiddleware(await this.middleware(), (execution) => execution.handler.invoke(execution.context)),
+      decider: new FailureDecider(this.options.errorPolicies, this.options.defaultFailureAction),
+      deadLetters: this.options.deadLetterStore,
+      tracker: this.tracker,
+      busFor: (envelope) => this.busFor(envelope),
+      cascade: (messages, cause) => MessageFlow.run(cause, () => this.cascade(messages)),
+    });
+    this.createQueues();
+    this.router = new MessageRouter(
+      this.options.routes,
+      this.transports,
+      this.options.defaultTransport,
+      this.queues,
+      this.registry,
+    );
+    this.consumer = new TransportConsumer(this.registry, this.executor, this.tracker, this.options.consumerGroup);
+    for (const transport of this.options.transports) if (transport.activity) this.tracker.registerSource(transport.activity);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const subscriptions = this.router.subscriptions();
+    for (const [transport, topics] of subscriptions) {
+      transport.subscribe({
+        groupId: this.options.consumerGroup,
+        topics: [...topics],
+        handle: (record) => this.tracker.track(`${transport.name}:${record.topic} record ${record.partition}@${record.offset}`, () => this.consumer.handle(transport, record)),
+      });
+    }
+    await Promise.all(this.options.transports.map((transport) => transport.start()));
+    await this.options.scheduler.start((envelope) => this.route(envelope, 'publish'));
+    for (const queue of this.queues.values()) if (queue instanceof DurableQueue) await queue.recover();
+    const topics = [...subscriptions.values()].reduce((count, set) => count + set.size, 0);
+    this.logger.log(
+      `${this.options.serviceName}: ${this.registry.all().length} handler(s), ${this.queues.size} local queue(s), ` +
+        `${topics} subscribed topic(s) as group ${this.options.consumerGroup}`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.options.transports.map((transport) => transport.close()));
+    await Promise.all([...this.queues.values()].map((queue) => queue.close(this.options.shutdownTimeoutMs)));
+    await this.options.scheduler.close();
+  }
+
+  /** Publishes or sends a message; see `MessageBus`. */
+  async dispatch(message: object, options: PublishOptions | undefined, mode: DispatchMode): Promise<void> {
+    await this.route(this.envelopes.create(message, options), mode);
+  }
+
+  /** Runs the single handler of a message inline; see `MessageBus.invoke`. */
+  async invoke<T>(message: object, options?: PublishOptions): Promise<T> {
+    const envelope = this.envelopes.create(message, options);
+    const handlers = this.registry.handlersFor(envelope.type);
+    if (handlers.length !== 1) {
+      throw new NoRouteError(
+        handlers.length === 0
+          ? `No handler for ${envelope.type}: invoke needs exactly one local handler`
+          : `${envelope.type} has ${handlers.length} handlers (${handlers.map((h) => h.id).join(', ')}): invoke needs exactly one`,
+      );
+    }
+    this.tracker.record({ kind: 'sent', envelope, destination: 'invoke' });
+    const outcome = await this.tracker.track(`invoke ${envelope.type} ${envelope.id}`, () =>
+      this.executor.execute(envelope, handlers[0]!, 'invoke', 'invoke'),
+    );
+    return (outcome.status === 'succeeded' ? outcome.value : undefined) as T;
+  }
+
+  /** Keeps a message until it is due; see `MessageBus.schedule`. */
+  async schedule(message: object, options: ScheduleOptions): Promise<void> {
+    const envelope = this.envelopes.create(message, options);
+    const dueAt = 'at' in options ? options.at : new Date(Date.now() + options.delayMs);
+    if (Number.isNaN(dueAt.getTime())) throw new TypeError(`schedule: invalid due time for ${envelope.type}`);
+    await this.options.scheduler.schedule(envelope, dueAt);
+    this.tracker.record({ kind: 'scheduled', envelope, destination: dueAt.toISOString() });
+  }
+
+  /** The local queues by name. */
+  localQueues(): ReadonlyMap<string, LocalQueue> {
+    return this.queues;
+  }
+
+  private async route(envelope: Envelope, mode: DispatchMode): Promise<void> {
+    const routes = this.router.routesFor(envelope.message.constructor as MessageClass);
+    if (mode === 'send' && routes.length !== 1) {
+      throw new NoRouteError(
+        routes.length === 0
+          ? `No route for ${envelope.type}: send needs exactly one (no handler, transport route or @EventTopic)`
+          : `${envelope.type} has ${routes.length} routes (${routes.map(describeRoute).join(', ')}): send needs exactly one; use publish`,
+      );
+    }
+    if (routes.length === 0) {
+      this.logger.debug(`No route for ${envelope.type} ${envelope.id}; nothing to do`);
+      this.tracker.record({ kind: 'no-handler', envelope });
+      return;
+    }
+    await Promise.all(routes.map((route) => this.deliver(route, envelope)));
+  }
+
+  private async deliver(route: Route, envelope: Envelope): Promise<void> {
+    const destination = describeRoute(route);
+    if (route.kind === 'transport') {
+      await route.transport.publish([encodeCloudEvent(envelope, route.topic)]);
+      this.tracker.record({ kind: 'sent', envelope, destination });
+      return;
+    }
+    this.tracker.record({ kind: 'sent', envelope, destination });
+    await route.queue.enqueue(route.handlers.map((handler) => ({ envelope, handler, attempt: 1 })));
+  }
+
+  private async cascade(messages: readonly object[]): Promise<void> {
+    for (const message of messages) await this.dispatch(message, undefined, 'publish');
+  }
+
+  private busFor(envelope: Envelope): ContextualBus {
+    const inFlow = <T>(work: () => Promise<T>): Promise<T> => MessageFlow.run(envelope, work);
+    return {
+      publish: (message, options) => inFlow(() => this.dispatch(message, options, 'publish')),
+      send: (message, options) => inFlow(() => this.dispatch(message, options, 'send')),
+      invoke: (message, options) => inFlow(() => this.invoke(message, options)),
+      schedule: (message, options) => inFlow(() => this.schedule(message, options)),
+    };
+  }
+
+  private async middleware(): Promise<MessageMiddleware[]> {
+    const user = await Promise.all(
+      this.options.middleware.map((entry) =>
+        typeof entry === 'function' ? this.moduleRef.create(entry as Type<MessageMiddleware>) : Promise.resolve(entry),
+      ),
+    );
+    return [
+      new TelemetryMiddleware((execution) =>
+        execution.source.includes(':') ? execution.source.slice(0, execution.source.indexOf(':')) : 'local',
+      ),
+      new DurationLoggingMiddleware(this.options.slowHandlerThresholdMs),
+      new ErrorCaptureMiddleware(),
+      ...user,
+      new ValidationMiddleware(),
+    ];
+  }
+
+  private createQueues(): void {
+    const names = new Set([...Object.keys(this.options.queues), ...this.registry.all().map((handler) => handler.queue)]);
+    for (const name of names) {
+      const queue = this.createQueue(name);
+      this.queues.set(name, queue);
+      this.tracker.registerSource(queue);
+    }
+  }
+
+  private createQueue(name: string): LocalQueue {
+    const options = this.options.queues[name] ?? QUEUE_DEFAULTS;
+    const work = (item: QueueItem, queue: string): Promise<QueueItem | undefined> => this.work(item, queue);
+    if (options.mode === 'inline') return new InlineQueue(name, work);
+    if (options.mode === 'durable') {
+      return new DurableQueue(name, options, work, this.options.durableQueueStore!, (envelope) =>
+        this.registry.handlersFor(envelope.type).filter((handler) => handler.queue === name),
+      );
+    }
+    return new BufferedQueue(name, options, work);
+  }
+
+  private async work(item: QueueItem, queue: string): Promise<QueueItem | undefined> {
+    this.tracker.record({ kind: 'received', envelope: item.envelope, handler: item.handler.id, destination: `queue ${queue}` });
+    const outcome = await this.executor.execute(item.envelope, item.handler, 'deliver', queue, item.attempt);
+    return outcome.status === 'requeue' ? { ...item, attempt: outcome.attempt + 1 } : undefined;
+  }
+}

@@ -1,0 +1,96 @@
+import { Logger } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import type { ActivityTracker } from '../activity/activity-tracker.js';
+import type { Envelope } from '../bus/envelope.js';
+import type { MessageExecutor } from '../bus/message-executor.js';
+import { asError } from '../errors/messaging-errors.js';
+import type { HandlerRegistry } from '../handlers/handler-registry.js';
+import { decodeCloudEvent } from '../serialization/cloud-event-codec.js';
+import type { IncomingRecord, MessageTransport } from './message-transport.js';
+
+/**
+ * Turns records a transport delivers into handler executions. A record that cannot be decoded is
+ * dead-lettered at once; a record of an unknown type is logged and skipped; a handler that asks for
+ * a requeue makes the transport redeliver the record, and handlers that already succeeded for it
+ * are not run again.
+ */
+export class TransportConsumer {
+  private readonly logger = new Logger('Messaging');
+  /** Per record in progress: next attempt of each requeued handler, and handlers already done. */
+  private readonly progress = new Map<string, { attempts: Map<string, number>; done: Set<string> }>();
+  private unknownTypeCount = 0;
+
+  constructor(
+    private readonly registry: HandlerRegistry,
+    private readonly executor: MessageExecutor,
+    private readonly tracker: ActivityTracker,
+    private readonly groupId: string,
+  ) {}
+
+  /** Records skipped because no handler knows their type. */
+  get unknownTypes(): number {
+    return this.unknownTypeCount;
+  }
+
+  /** Handles one delivered record; rejects only when the record must be redelivered. */
+  async handle(transport: MessageTransport, record: IncomingRecord): Promise<void> {
+    const source = `${transport.name}:${record.topic}`;
+    let decoded;
+    try {
+      decoded = decodeCloudEvent(record);
+    } catch (thrown) {
+      await this.rejectUndecodable(transport, record, asError(thrown), source);
+      return;
+    }
+    const handlers = this.registry.handlersFor(decoded.type);
+    if (handlers.length === 0) {
+      this.unknownTypeCount++;
+      this.logger.warn(`${source}: no handler for type '${decoded.type}' (record ${record.partition}@${record.offset}); skipped`);
+      this.tracker.record({ kind: 'no-handler', envelope: decoded, destination: source });
+      return;
+    }
+    const envelope: Envelope = { ...decoded, message: plainToInstance(handlers[0]!.messageClass as new () => object, decoded.message) };
+    this.tracker.record({ kind: 'received', envelope, destination: source });
+    await this.runHandlers(transport, record, envelope, source);
+  }
+
+  private async runHandlers(transport: MessageTransport, record: IncomingRecord, envelope: Envelope, source: string): Promise<void> {
+    const key = `${record.topic}|${record.partition}|${record.offset}`;
+    const progress = this.progress.get(key) ?? { attempts: new Map<string, number>(), done: new Set<string>() };
+    this.progress.set(key, progress);
+    for (const handler of this.registry.handlersFor(envelope.type)) {
+      if (progress.done.has(handler.id)) continue;
+      const outcome = await this.executor.execute(envelope, handler, 'deliver', source, progress.attempts.get(handler.id) ?? 1);
+      if (outcome.status === 'requeue') {
+        progress.attempts.set(handler.id, outcome.attempt + 1);
+        throw outcome.error;
+      }
+      if (outcome.status === 'dead-lettered') {
+        await transport.deadLetter(record, {
+          errorType: outcome.error.name,
+          message: outcome.error.message,
+          attempts: outcome.attempts,
+          groupId: this.groupId,
+        });
+      }
+      progress.done.add(handler.id);
+    }
+    this.progress.delete(key);
+  }
+
+  private async rejectUndecodable(transport: MessageTransport, record: IncomingRecord, error: Error, source: string): Promise<void> {
+    const envelope: Envelope = {
+      id: record.headers['ce_id'] ?? `${record.topic}-${record.partition}-${record.offset}`,
+      type: record.headers['ce_type'] ?? 'unknown',
+      message: { raw: record.value?.toString('utf8') ?? null },
+      correlationId: record.headers['ce_correlationid'] ?? '',
+      tenantId: record.headers['ce_tenantid'],
+      source: record.headers['ce_source'] ?? 'unknown',
+      time: new Date().toISOString(),
+      topic: record.topic,
+      headers: record.headers,
+    };
+    await this.executor.deadLetter(envelope, source, error, 1, undefined, false);
+    await transport.deadLetter(record, { errorType: error.name, message: error.message, attempts: 1, groupId: this.groupId });
+  }
+}
