@@ -110,7 +110,7 @@ ensure_kafka() {
   KAFKA_PORT="$port" bash "$ROOT/scripts/kafka.sh" start </dev/null 2>&1 | tee "$out" >&2 || rc=${PIPESTATUS[0]}
   if [[ $rc -ne 0 ]]; then
     local reason
-    reason="$(grep -m1 'ERROR' "$out" || true)"
+    reason="$(grep -m1 "ERROR" "$out" | sed -E "s/^kafka: ERROR: //" || true)"
     [[ -n "$reason" ]] || reason="$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 || true)"
     rm -f "$out"
     die "Kafka is required for the integration suites; scripts/kafka.sh start failed: ${reason:-exit code $rc}"

@@ -1,8 +1,24 @@
 export type { MessageClass } from './contracts/message-class.js';
-export { messageMetadataOf, messageTypeOf, type MessageKind, type MessageMetadata } from './contracts/message-metadata.js';
+export {
+  messageMetadataOf,
+  messageTypeOf,
+  type MessageKind,
+  type MessageMetadata,
+} from './contracts/message-metadata.js';
 export { EventTopic, type EventTopicOptions } from './contracts/event-topic.decorator.js';
-export { Command, DomainEvent, Message, Query, type MessageOptions } from './contracts/message-kind.decorators.js';
-export { PartitionKey, partitionKeyOf, type HasPartitionKey, type PartitionKeyOptions } from './contracts/partition-key.decorator.js';
+export {
+  Command,
+  DomainEvent,
+  Message,
+  Query,
+  type MessageOptions,
+} from './contracts/message-kind.decorators.js';
+export {
+  PartitionKey,
+  partitionKeyOf,
+  type HasPartitionKey,
+  type PartitionKeyOptions,
+} from './contracts/partition-key.decorator.js';
 export { Result, type ResultError } from './contracts/result.js';
 
 export { EventHandler, type EventHandlerOptions } from './handlers/event-handler.decorator.js';
@@ -53,9 +69,13 @@ export type {
   TransportSubscription,
   DeadLetterReason,
 } from './transports/message-transport.js';
-export { InMemoryTransport, type InMemoryTransportOptions } from './transports/in-memory/in-memory-transport.js';
+export {
+  InMemoryTransport,
+  type InMemoryTransportOptions,
+} from './transports/in-memory/in-memory-transport.js';
 export { InMemoryBroker, type InMemoryBrokerOptions } from './transports/in-memory/in-memory-broker.js';
 export { encodeCloudEvent, decodeCloudEvent } from './serialization/cloud-event-codec.js';
+export { deadLetterHeaders } from './transports/dead-letter-headers.js';
 
 export { ActivityTracker, type ActivityListener } from './activity/activity-tracker.js';
 export type { ActivityRecord, ActivityKind } from './activity/activity-record.js';

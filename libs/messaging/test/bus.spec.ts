@@ -114,7 +114,10 @@ describe('MessageBus', () => {
 
   it('carries correlation, causation and tenant from a handled message into the messages it cascades', async () => {
     harness = await startMessagingApp([OrderHandlers, Ledger]);
-    await harness.bus.invoke(new CreateOrder({ customer: 'ada', amount: 3 }), { tenantId: 't-1', correlationId: 'flow-9' });
+    await harness.bus.invoke(new CreateOrder({ customer: 'ada', amount: 3 }), {
+      tenantId: 't-1',
+      correlationId: 'flow-9',
+    });
     await harness.waitFor(() => harness!.app.get(Ledger).entries.includes('audited o-1'));
     const [commandContext, eventContext] = harness.app.get(OrderHandlers).contexts;
     expect(commandContext!.correlationId).toBe('flow-9');
@@ -135,14 +138,18 @@ describe('MessageBus', () => {
   it('treats publish without a route as a recorded no-op', async () => {
     harness = await startMessagingApp([OrderHandlers, Ledger]);
     await harness.bus.publish(new Unhandled());
-    expect(harness.records.filter((r) => r.kind === 'no-handler').map((r) => r.envelope.type)).toEqual(['Unhandled']);
+    expect(harness.records.filter((r) => r.kind === 'no-handler').map((r) => r.envelope.type)).toEqual([
+      'Unhandled',
+    ]);
   });
 
   it('rejects send without a route, and invoke without exactly one handler', async () => {
     harness = await startMessagingApp([OrderHandlers, SecondCreatedHandler, Ledger]);
     await expect(harness.bus.send(new Unhandled())).rejects.toThrow(NoRouteError);
     await expect(harness.bus.invoke(new Unhandled())).rejects.toThrow(/No handler for Unhandled/);
-    await expect(harness.bus.invoke(new OrderCreated('o'))).rejects.toThrow(/2 handlers .*invoke needs exactly one/);
+    await expect(harness.bus.invoke(new OrderCreated('o'))).rejects.toThrow(
+      /2 handlers .*invoke needs exactly one/,
+    );
   });
 
   it('sends to the single local queue of a message', async () => {
@@ -151,14 +158,18 @@ describe('MessageBus', () => {
     await harness.waitFor(() => harness!.app.get(Ledger).entries.includes('audited o-3'));
   });
 
-  it('routes integration events through the transport to this service\'s own handler, keyed by partition key', async () => {
+  it("routes integration events through the transport to this service's own handler, keyed by partition key", async () => {
     harness = await startMessagingApp([OrderHandlers, Ledger]);
     await harness.bus.publish(new OrderShipped('o-5'));
     await harness.waitFor(() => harness!.app.get(Ledger).entries.includes('shipped o-5'));
-    const sent = harness.records.find((r) => r.kind === 'sent' && r.envelope.type === 'app_domain.orders.order-shipped');
+    const sent = harness.records.find(
+      (r) => r.kind === 'sent' && r.envelope.type === 'app_domain.orders.order-shipped',
+    );
     expect(sent?.destination).toBe('in-memory:app_domain.orders.order-shipped');
     expect(sent?.envelope.partitionKey).toBe('o-5');
-    const received = harness.records.find((r) => r.kind === 'received' && r.envelope.type === 'app_domain.orders.order-shipped');
+    const received = harness.records.find(
+      (r) => r.kind === 'received' && r.envelope.type === 'app_domain.orders.order-shipped',
+    );
     expect(received?.envelope.message).toBeInstanceOf(OrderShipped);
     expect(received?.envelope.source).toBe('/app_domain/test-service');
   });
@@ -177,6 +188,8 @@ describe('MessageBus', () => {
     harness = await startMessagingApp([OrderHandlers, Ledger]);
     await harness.bus.schedule(new OrderAudited('at'), { at: new Date(Date.now() + 20) });
     await harness.waitFor(() => harness!.app.get(Ledger).entries.includes('audited at'));
-    await expect(harness.bus.schedule(new OrderAudited('x'), { at: new Date('nope') })).rejects.toThrow(/invalid due time/);
+    await expect(harness.bus.schedule(new OrderAudited('x'), { at: new Date('nope') })).rejects.toThrow(
+      /invalid due time/,
+    );
   });
 });

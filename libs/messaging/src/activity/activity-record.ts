@@ -2,14 +2,7 @@ import type { Envelope } from '../bus/envelope.js';
 
 /** What happened to a message, as tracked sessions and observers see it. */
 export type ActivityKind =
-  | 'sent'
-  | 'received'
-  | 'executed'
-  | 'succeeded'
-  | 'failed'
-  | 'dead-lettered'
-  | 'no-handler'
-  | 'scheduled';
+  'sent' | 'received' | 'executed' | 'succeeded' | 'failed' | 'dead-lettered' | 'no-handler' | 'scheduled';
 
 /** One observed step in a message's life. */
 export interface ActivityRecord {

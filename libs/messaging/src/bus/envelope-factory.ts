@@ -15,7 +15,9 @@ export class EnvelopeFactory {
 
   create<T extends object>(message: T, options: PublishOptions = {}): Envelope<T> {
     if (message === null || typeof message !== 'object') {
-      throw new TypeError(`Only objects can be sent through the bus (got ${message === null ? 'null' : typeof message})`);
+      throw new TypeError(
+        `Only objects can be sent through the bus (got ${message === null ? 'null' : typeof message})`,
+      );
     }
     const cause = MessageFlow.current();
     const id = options.id ?? randomUUID();

@@ -55,25 +55,48 @@ export class MessageExecutor {
     for (let attempt = firstAttempt; ; attempt++) {
       const context = new MessageContext(envelope, attempt, this.deps.busFor(envelope));
       const execution: MessageExecution = { envelope, context, handler, mode, source };
-      this.deps.tracker.record({ kind: 'executed', envelope, handler: handler.id, destination: source, attempt });
+      this.deps.tracker.record({
+        kind: 'executed',
+        envelope,
+        handler: handler.id,
+        destination: source,
+        attempt,
+      });
       try {
         const value = await MessageFlow.run(envelope, () => this.deps.pipeline(execution));
-        this.deps.tracker.record({ kind: 'succeeded', envelope, handler: handler.id, destination: source, attempt });
+        this.deps.tracker.record({
+          kind: 'succeeded',
+          envelope,
+          handler: handler.id,
+          destination: source,
+          attempt,
+        });
         await this.deps.cascade(cascadedMessages(value, mode), envelope);
         return { status: 'succeeded', value };
       } catch (thrown) {
         const error = asError(thrown);
-        this.deps.tracker.record({ kind: 'failed', envelope, handler: handler.id, destination: source, attempt, error });
+        this.deps.tracker.record({
+          kind: 'failed',
+          envelope,
+          handler: handler.id,
+          destination: source,
+          attempt,
+          error,
+        });
         const decision = this.deps.decider.decide(error, envelope.type, attempt);
         if (decision.kind === 'retry') {
-          this.logger.warn(`${handler.id} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}), retrying in ${decision.delayMs} ms: ${error.message}`);
+          this.logger.warn(
+            `${handler.id} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}), retrying in ${decision.delayMs} ms: ${error.message}`,
+          );
           await sleep(decision.delayMs);
           continue;
         }
         if (mode === 'invoke') throw error;
         if (decision.kind === 'requeue') return { status: 'requeue', attempt, error };
         if (decision.kind === 'discard') {
-          this.logger.warn(`${handler.id} failed on ${envelope.type} ${envelope.id}; discarded by policy: ${error.message}`);
+          this.logger.warn(
+            `${handler.id} failed on ${envelope.type} ${envelope.id}; discarded by policy: ${error.message}`,
+          );
           return { status: 'discarded', error };
         }
         await this.deadLetter(envelope, source, error, attempt, handler.id);
@@ -91,7 +114,9 @@ export class MessageExecutor {
     handler?: string,
     replayable = true,
   ): Promise<void> {
-    this.logger.error(`${handler ?? source} gave up on ${envelope.type} ${envelope.id} after ${attempts} attempt(s); dead-lettered: ${error.message}`);
+    this.logger.error(
+      `${handler ?? source} gave up on ${envelope.type} ${envelope.id} after ${attempts} attempt(s); dead-lettered: ${error.message}`,
+    );
     await this.deps.deadLetters.add({
       id: randomUUID(),
       messageId: envelope.id,
@@ -109,7 +134,14 @@ export class MessageExecutor {
       failedAt: new Date(),
       replayable,
     });
-    this.deps.tracker.record({ kind: 'dead-lettered', envelope, handler, destination: source, attempt: attempts, error });
+    this.deps.tracker.record({
+      kind: 'dead-lettered',
+      envelope,
+      handler,
+      destination: source,
+      attempt: attempts,
+      error,
+    });
   }
 }
 

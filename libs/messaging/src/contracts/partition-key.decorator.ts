@@ -23,7 +23,8 @@ export interface HasPartitionKey {
 export function PartitionKey(options: PartitionKeyOptions = {}): PropertyDecorator {
   return (prototype, property) => {
     const target = prototype.constructor;
-    const parts = (Reflect.getOwnMetadata(PARTITION_KEY_PARTS, target) as PartitionKeyPart[] | undefined) ?? [];
+    const parts =
+      (Reflect.getOwnMetadata(PARTITION_KEY_PARTS, target) as PartitionKeyPart[] | undefined) ?? [];
     const part = { property, order: options.order ?? parts.length };
     Reflect.defineMetadata(PARTITION_KEY_PARTS, [...parts, part], target);
   };
@@ -39,7 +40,8 @@ function hasPartitionKeyMethod(message: object): message is HasPartitionKey {
  */
 export function partitionKeyOf(message: object): string | undefined {
   if (hasPartitionKeyMethod(message)) return message.getPartitionKey();
-  const parts = Reflect.getMetadata(PARTITION_KEY_PARTS, message.constructor) as PartitionKeyPart[] | undefined;
+  const parts = Reflect.getMetadata(PARTITION_KEY_PARTS, message.constructor) as
+    PartitionKeyPart[] | undefined;
   if (!parts?.length) return undefined;
   const record = message as Record<string | symbol, unknown>;
   return [...parts]

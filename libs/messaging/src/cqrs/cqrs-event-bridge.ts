@@ -32,7 +32,11 @@ export class CqrsEventBridge implements OnApplicationBootstrap {
     const forward = (event: object): void => {
       void this.tracker
         .track(`cqrs bridge ${event.constructor.name}`, () => this.bus.publish(event))
-        .catch((error: Error) => this.logger.error(`cqrs event ${event.constructor.name} not forwarded to the bus: ${error.message}`));
+        .catch((error: Error) =>
+          this.logger.error(
+            `cqrs event ${event.constructor.name} not forwarded to the bus: ${error.message}`,
+          ),
+        );
     };
     eventBus.publisher = {
       publish: (event, ...rest) => {
@@ -41,7 +45,9 @@ export class CqrsEventBridge implements OnApplicationBootstrap {
       },
       publishAll: (events, ...rest) => {
         events.forEach(forward);
-        return original.publishAll ? original.publishAll(events, ...rest) : events.map((event) => original.publish(event, ...rest));
+        return original.publishAll
+          ? original.publishAll(events, ...rest)
+          : events.map((event) => original.publish(event, ...rest));
       },
     };
     this.logger.log('@nestjs/cqrs EventBus bridged: its events also flow through the message bus');

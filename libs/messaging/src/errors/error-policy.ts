@@ -56,7 +56,15 @@ export interface ErrorPolicy {
 export const FailureActions = {
   /** Exponential backoff with jitter; defaults: 3 attempts, 100 ms doubling up to 5 s, 20 % jitter. */
   retry(options: Partial<Omit<RetryAction, 'kind'>> = {}): RetryAction {
-    return { kind: 'retry', attempts: 3, initialDelayMs: 100, factor: 2, maxDelayMs: 5_000, jitter: 0.2, ...options };
+    return {
+      kind: 'retry',
+      attempts: 3,
+      initialDelayMs: 100,
+      factor: 2,
+      maxDelayMs: 5_000,
+      jitter: 0.2,
+      ...options,
+    };
   },
   /** Retries after each of `delaysMs`, then dead-letters. */
   cooldown(...delaysMs: number[]): CooldownAction {

@@ -1,9 +1,5 @@
 import { messageTypeOf } from '../contracts/message-metadata.js';
-import {
-  DEFAULT_FAILURE_ACTION,
-  type ErrorPolicy,
-  type FailureAction,
-} from './error-policy.js';
+import { DEFAULT_FAILURE_ACTION, type ErrorPolicy, type FailureAction } from './error-policy.js';
 import { isNonRetryable } from './messaging-errors.js';
 
 /** The verdict on one failed attempt. */
@@ -33,15 +29,20 @@ export class FailureDecider {
     if (namingTheError && !policy.errors?.length) return false;
     const messageMatches =
       !policy.messages?.length ||
-      policy.messages.some((candidate) => (typeof candidate === 'string' ? candidate : messageTypeOf(candidate)) === type);
-    const errorMatches = !policy.errors?.length || policy.errors.some((errorClass) => error instanceof errorClass);
+      policy.messages.some(
+        (candidate) => (typeof candidate === 'string' ? candidate : messageTypeOf(candidate)) === type,
+      );
+    const errorMatches =
+      !policy.errors?.length || policy.errors.some((errorClass) => error instanceof errorClass);
     return messageMatches && errorMatches;
   }
 
   private apply(action: FailureAction, attempt: number): FailureDecision {
     switch (action.kind) {
       case 'retry':
-        return attempt < action.attempts ? { kind: 'retry', delayMs: this.backoff(action, attempt) } : { kind: 'dead-letter' };
+        return attempt < action.attempts
+          ? { kind: 'retry', delayMs: this.backoff(action, attempt) }
+          : { kind: 'dead-letter' };
       case 'cooldown':
         return attempt <= action.delaysMs.length
           ? { kind: 'retry', delayMs: action.delaysMs[attempt - 1]! }

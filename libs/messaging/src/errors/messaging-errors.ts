@@ -70,5 +70,7 @@ export function isNonRetryable(error: unknown): boolean {
 
 /** Any thrown value as an `Error`, so failures always have a type, message and stack. */
 export function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
+  return thrown instanceof Error
+    ? thrown
+    : new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { messageMetadataOf } from '../contracts/message-metadata.js';
 import type { MessageClass } from '../contracts/message-class.js';
@@ -7,7 +7,16 @@ import { HandlerDeclarationError } from '../errors/messaging-errors.js';
 import { EVENT_HANDLER_METADATA, type EventHandlerOptions } from './event-handler.decorator.js';
 import type { ArgumentResolver, HandlerDescriptor } from './handler-descriptor.js';
 
-const NOT_A_MESSAGE: ReadonlySet<unknown> = new Set([undefined, Object, String, Number, Boolean, Array, Promise, Function]);
+const NOT_A_MESSAGE: ReadonlySet<unknown> = new Set([
+  undefined,
+  Object,
+  String,
+  Number,
+  Boolean,
+  Array,
+  Promise,
+  Function,
+]);
 
 /** Queue of a handler that names none. */
 export function defaultQueueFor(messageClass: MessageClass): string {
@@ -20,7 +29,6 @@ export function defaultQueueFor(messageClass: MessageClass): string {
  */
 @Injectable()
 export class HandlerRegistry {
-  private readonly logger = new Logger('Messaging');
   private readonly byType = new Map<string, HandlerDescriptor[]>();
 
   constructor(
@@ -38,8 +46,7 @@ export class HandlerRegistry {
       const prototype = Object.getPrototypeOf(instance) as object;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const options = Reflect.getMetadata(EVENT_HANDLER_METADATA, prototype[method as keyof object]) as
-          | EventHandlerOptions
-          | undefined;
+          EventHandlerOptions | undefined;
         if (options) this.add(this.describe(instance, method, options));
       }
     }
@@ -72,9 +79,14 @@ export class HandlerRegistry {
     this.byType.set(handler.message.type, [...existing, handler]);
   }
 
-  private describe(instance: Record<string, unknown>, method: string, options: EventHandlerOptions): HandlerDescriptor {
+  private describe(
+    instance: Record<string, unknown>,
+    method: string,
+    options: EventHandlerOptions,
+  ): HandlerDescriptor {
     const id = `${instance.constructor.name}.${method}`;
-    const parameterTypes = (Reflect.getMetadata('design:paramtypes', instance, method) as unknown[] | undefined) ?? [];
+    const parameterTypes =
+      (Reflect.getMetadata('design:paramtypes', instance, method) as unknown[] | undefined) ?? [];
     const messageClass = parameterTypes[0];
     if (NOT_A_MESSAGE.has(messageClass) || typeof messageClass !== 'function') {
       throw new HandlerDeclarationError(
@@ -82,7 +94,7 @@ export class HandlerRegistry {
           `(found ${parameterTypes.length === 0 ? 'no parameter' : describeType(messageClass)})`,
       );
     }
-    const resolvers = parameterTypes.slice(1).map((type, index) => this.resolverFor(id, type, index + 1));
+    const resolvers = parameterTypes.slice(1).map((type, index) => this.resolverFor(id, type, index + 2));
     const target = instance[method] as (...args: unknown[]) => unknown;
     const message = messageMetadataOf(messageClass as MessageClass);
     return {
@@ -90,7 +102,8 @@ export class HandlerRegistry {
       messageClass: messageClass as MessageClass,
       message,
       queue: options.queue ?? defaultQueueFor(messageClass as MessageClass),
-      invoke: async (context) => target.call(instance, context.message, ...resolvers.map((resolve) => resolve(context))),
+      invoke: async (context) =>
+        target.call(instance, context.message, ...resolvers.map((resolve) => resolve(context))),
     };
   }
 

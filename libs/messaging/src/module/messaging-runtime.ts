@@ -67,7 +67,9 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   async onModuleInit(): Promise<void> {
     this.registry.discover();
     this.executor = new MessageExecutor({
-      pipeline: composeMiddleware(await this.middleware(), (execution) => execution.handler.invoke(execution.context)),
+      pipeline: composeMiddleware(await this.middleware(), (execution) =>
+        execution.handler.invoke(execution.context),
+      ),
       decider: new FailureDecider(this.options.errorPolicies, this.options.defaultFailureAction),
       deadLetters: this.options.deadLetterStore,
       tracker: this.tracker,
@@ -82,8 +84,14 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
       this.queues,
       this.registry,
     );
-    this.consumer = new TransportConsumer(this.registry, this.executor, this.tracker, this.options.consumerGroup);
-    for (const transport of this.options.transports) if (transport.activity) this.tracker.registerSource(transport.activity);
+    this.consumer = new TransportConsumer(
+      this.registry,
+      this.executor,
+      this.tracker,
+      this.options.consumerGroup,
+    );
+    for (const transport of this.options.transports)
+      if (transport.activity) this.tracker.registerSource(transport.activity);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -92,7 +100,11 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
       transport.subscribe({
         groupId: this.options.consumerGroup,
         topics: [...topics],
-        handle: (record) => this.tracker.track(`${transport.name}:${record.topic} record ${record.partition}@${record.offset}`, () => this.consumer.handle(transport, record)),
+        handle: (record) =>
+          this.tracker.track(
+            `${transport.name}:${record.topic} record ${record.partition}@${record.offset}`,
+            () => this.consumer.handle(transport, record),
+          ),
       });
     }
     await Promise.all(this.options.transports.map((transport) => transport.start()));
@@ -193,7 +205,9 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   private async middleware(): Promise<MessageMiddleware[]> {
     const user = await Promise.all(
       this.options.middleware.map((entry) =>
-        typeof entry === 'function' ? this.moduleRef.create(entry as Type<MessageMiddleware>) : Promise.resolve(entry),
+        typeof entry === 'function'
+          ? this.moduleRef.create(entry as Type<MessageMiddleware>)
+          : Promise.resolve(entry),
       ),
     );
     return [
@@ -208,7 +222,10 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   private createQueues(): void {
-    const names = new Set([...Object.keys(this.options.queues), ...this.registry.all().map((handler) => handler.queue)]);
+    const names = new Set([
+      ...Object.keys(this.options.queues),
+      ...this.registry.all().map((handler) => handler.queue),
+    ]);
     for (const name of names) {
       const queue = this.createQueue(name);
       this.queues.set(name, queue);
@@ -229,7 +246,12 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   private async work(item: QueueItem, queue: string): Promise<QueueItem | undefined> {
-    this.tracker.record({ kind: 'received', envelope: item.envelope, handler: item.handler.id, destination: `queue ${queue}` });
+    this.tracker.record({
+      kind: 'received',
+      envelope: item.envelope,
+      handler: item.handler.id,
+      destination: `queue ${queue}`,
+    });
     const outcome = await this.executor.execute(item.envelope, item.handler, 'deliver', queue, item.attempt);
     return outcome.status === 'requeue' ? { ...item, attempt: outcome.attempt + 1 } : undefined;
   }

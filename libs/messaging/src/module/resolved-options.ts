@@ -49,7 +49,8 @@ export function resolveMessagingOptions(
     default: QUEUE_DEFAULTS,
     'domain-events': QUEUE_DEFAULTS,
   };
-  for (const [name, queue] of Object.entries(options.queues ?? {})) queues[name] = { ...QUEUE_DEFAULTS, ...queue };
+  for (const [name, queue] of Object.entries(options.queues ?? {}))
+    queues[name] = { ...QUEUE_DEFAULTS, ...queue };
   return {
     serviceName: options.serviceName,
     domain,

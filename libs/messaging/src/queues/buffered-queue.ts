@@ -32,7 +32,8 @@ export class BufferedQueue implements LocalQueue {
   async enqueue(items: readonly QueueItem[]): Promise<void> {
     if (this.closed) throw new Error(`Local queue '${this.name}' is closed`);
     for (const item of items) {
-      while (this.pending.length >= this.options.capacity) await new Promise<void>((r) => this.roomWaiters.push(r));
+      while (this.pending.length >= this.options.capacity)
+        await new Promise<void>((r) => this.roomWaiters.push(r));
       this.pending.push(item);
     }
     this.pump();
@@ -40,7 +41,8 @@ export class BufferedQueue implements LocalQueue {
 
   inFlight(): string[] {
     return [...this.running, ...this.pending].map(
-      (item) => `queue ${this.name}: ${item.envelope.type} ${item.envelope.id} → ${item.handler.id}${this.running.has(item) ? ' (running)' : ''}`,
+      (item) =>
+        `queue ${this.name}: ${item.envelope.type} ${item.envelope.id} → ${item.handler.id}${this.running.has(item) ? ' (running)' : ''}`,
     );
   }
 
@@ -60,7 +62,7 @@ export class BufferedQueue implements LocalQueue {
   }
 
   private pump(): void {
-    for (let index = 0; index < this.pending.length && this.running.size < this.options.parallelism; ) {
+    for (let index = 0; index < this.pending.length && this.running.size < this.options.parallelism;) {
       const item = this.pending[index]!;
       const key = this.keyOf(item);
       if (key !== undefined && this.busyKeys.has(key)) {
@@ -71,19 +73,22 @@ export class BufferedQueue implements LocalQueue {
       this.roomWaiters.shift()?.();
       this.start(item, key);
     }
-    if (this.running.size === 0 && this.pending.length === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+    if (this.running.size === 0 && this.pending.length === 0)
+      this.idleWaiters.splice(0).forEach((resolve) => resolve());
   }
 
   private start(item: QueueItem, key: string | undefined): void {
     this.running.add(item);
     if (key !== undefined) this.busyKeys.add(key);
     void this.run(item)
-      .catch((error: Error) => this.logger.error(`queue ${this.name}: ${item.handler.id} could not finish: ${error.message}`))
+      .catch((error: Error) =>
+        this.logger.error(`queue ${this.name}: ${item.handler.id} could not finish: ${error.message}`),
+      )
       .finally(() => {
-      this.running.delete(item);
-      if (key !== undefined) this.busyKeys.delete(key);
-      this.pump();
-    });
+        this.running.delete(item);
+        if (key !== undefined) this.busyKeys.delete(key);
+        this.pump();
+      });
   }
 
   private async run(item: QueueItem): Promise<void> {

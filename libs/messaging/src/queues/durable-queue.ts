@@ -33,7 +33,11 @@ export class DurableQueue implements LocalQueue {
   async recover(batchSize = 1_000): Promise<number> {
     const stored = await this.store.pending(this.name, batchSize);
     const fresh = stored.filter((envelope) => !this.unfinished.has(envelope.id));
-    await this.accept(fresh.flatMap((envelope) => this.handlersOf(envelope).map((handler) => ({ envelope, handler, attempt: 1 }))));
+    await this.accept(
+      fresh.flatMap((envelope) =>
+        this.handlersOf(envelope).map((handler) => ({ envelope, handler, attempt: 1 })),
+      ),
+    );
     return fresh.length;
   }
 
@@ -46,7 +50,8 @@ export class DurableQueue implements LocalQueue {
   }
 
   private accept(items: readonly QueueItem[]): Promise<void> {
-    for (const item of items) this.unfinished.set(item.envelope.id, (this.unfinished.get(item.envelope.id) ?? 0) + 1);
+    for (const item of items)
+      this.unfinished.set(item.envelope.id, (this.unfinished.get(item.envelope.id) ?? 0) + 1);
     return this.inner.enqueue(items);
   }
 

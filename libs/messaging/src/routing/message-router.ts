@@ -58,7 +58,9 @@ export class MessageRouter {
   private transportRoutes(messageClass: MessageClass, type: string): TransportRoute[] {
     const metadata = messageMetadataOf(messageClass);
     const explicit = this.explicitRoutes.filter((route) =>
-      route.messages.some((candidate) => (typeof candidate === 'string' ? candidate : messageTypeOf(candidate)) === type),
+      route.messages.some(
+        (candidate) => (typeof candidate === 'string' ? candidate : messageTypeOf(candidate)) === type,
+      ),
     );
     if (explicit.length > 0) {
       return explicit.map((route) => ({
@@ -69,14 +71,18 @@ export class MessageRouter {
     }
     if (metadata.topic === undefined) return [];
     if (!this.defaultTransport) {
-      throw new MessagingConfigurationError('transports', `is empty, but integration event ${type} needs one`);
+      throw new MessagingConfigurationError(
+        'transports',
+        `is empty, but integration event ${type} needs one`,
+      );
     }
     return [{ kind: 'transport', transport: this.defaultTransport, topic: metadata.topic }];
   }
 
   private localRoutes(handlers: readonly HandlerDescriptor[]): Route[] {
     const byQueue = new Map<string, HandlerDescriptor[]>();
-    for (const handler of handlers) byQueue.set(handler.queue, [...(byQueue.get(handler.queue) ?? []), handler]);
+    for (const handler of handlers)
+      byQueue.set(handler.queue, [...(byQueue.get(handler.queue) ?? []), handler]);
     return [...byQueue].map(([name, queueHandlers]) => ({
       kind: 'local',
       queue: this.queues.get(name)!,

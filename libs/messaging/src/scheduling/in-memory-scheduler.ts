@@ -18,7 +18,10 @@ export class InMemoryScheduler implements MessageScheduler {
   async schedule(envelope: Envelope, dueAt: Date): Promise<void> {
     const arm = (): void => {
       const remaining = dueAt.getTime() - Date.now();
-      const timer = setTimeout(() => (remaining > MAX_TIMER_MS ? arm() : this.release(envelope)), Math.min(Math.max(0, remaining), MAX_TIMER_MS));
+      const timer = setTimeout(
+        () => (remaining > MAX_TIMER_MS ? arm() : this.release(envelope)),
+        Math.min(Math.max(0, remaining), MAX_TIMER_MS),
+      );
       timer.unref();
       this.timers.set(envelope.id, timer);
     };
@@ -27,7 +30,8 @@ export class InMemoryScheduler implements MessageScheduler {
 
   async close(): Promise<void> {
     for (const timer of this.timers.values()) clearTimeout(timer);
-    if (this.timers.size > 0) this.logger.warn(`${this.timers.size} scheduled message(s) dropped at shutdown (in-memory scheduler)`);
+    if (this.timers.size > 0)
+      this.logger.warn(`${this.timers.size} scheduled message(s) dropped at shutdown (in-memory scheduler)`);
     this.timers.clear();
   }
 

@@ -59,7 +59,9 @@ export function decodeCloudEvent(record: IncomingRecord): DecodedEnvelope {
     );
   }
   if (headers[`${CE}specversion`] !== '1.0') {
-    throw new MessageDeserializationError(`unsupported CloudEvents specversion '${headers[`${CE}specversion`]}'`);
+    throw new MessageDeserializationError(
+      `unsupported CloudEvents specversion '${headers[`${CE}specversion`]}'`,
+    );
   }
   const id = headers[`${CE}id`]!;
   return {
@@ -79,7 +81,9 @@ export function decodeCloudEvent(record: IncomingRecord): DecodedEnvelope {
 
 function parseData(record: IncomingRecord, contentType: string | undefined): Record<string, unknown> {
   if (contentType && !/^application\/(.+\+)?json\b/.test(contentType)) {
-    throw new MessageDeserializationError(`unsupported content-type '${contentType}'; expected application/json`);
+    throw new MessageDeserializationError(
+      `unsupported content-type '${contentType}'; expected application/json`,
+    );
   }
   let data: unknown;
   try {

@@ -45,22 +45,41 @@ export class TransportConsumer {
     const handlers = this.registry.handlersFor(decoded.type);
     if (handlers.length === 0) {
       this.unknownTypeCount++;
-      this.logger.warn(`${source}: no handler for type '${decoded.type}' (record ${record.partition}@${record.offset}); skipped`);
+      this.logger.warn(
+        `${source}: no handler for type '${decoded.type}' (record ${record.partition}@${record.offset}); skipped`,
+      );
       this.tracker.record({ kind: 'no-handler', envelope: decoded, destination: source });
       return;
     }
-    const envelope: Envelope = { ...decoded, message: plainToInstance(handlers[0]!.messageClass as new () => object, decoded.message) };
+    const envelope: Envelope = {
+      ...decoded,
+      message: plainToInstance(handlers[0]!.messageClass as new () => object, decoded.message),
+    };
     this.tracker.record({ kind: 'received', envelope, destination: source });
     await this.runHandlers(transport, record, envelope, source);
   }
 
-  private async runHandlers(transport: MessageTransport, record: IncomingRecord, envelope: Envelope, source: string): Promise<void> {
+  private async runHandlers(
+    transport: MessageTransport,
+    record: IncomingRecord,
+    envelope: Envelope,
+    source: string,
+  ): Promise<void> {
     const key = `${record.topic}|${record.partition}|${record.offset}`;
-    const progress = this.progress.get(key) ?? { attempts: new Map<string, number>(), done: new Set<string>() };
+    const progress = this.progress.get(key) ?? {
+      attempts: new Map<string, number>(),
+      done: new Set<string>(),
+    };
     this.progress.set(key, progress);
     for (const handler of this.registry.handlersFor(envelope.type)) {
       if (progress.done.has(handler.id)) continue;
-      const outcome = await this.executor.execute(envelope, handler, 'deliver', source, progress.attempts.get(handler.id) ?? 1);
+      const outcome = await this.executor.execute(
+        envelope,
+        handler,
+        'deliver',
+        source,
+        progress.attempts.get(handler.id) ?? 1,
+      );
       if (outcome.status === 'requeue') {
         progress.attempts.set(handler.id, outcome.attempt + 1);
         throw outcome.error;
@@ -78,7 +97,12 @@ export class TransportConsumer {
     this.progress.delete(key);
   }
 
-  private async rejectUndecodable(transport: MessageTransport, record: IncomingRecord, error: Error, source: string): Promise<void> {
+  private async rejectUndecodable(
+    transport: MessageTransport,
+    record: IncomingRecord,
+    error: Error,
+    source: string,
+  ): Promise<void> {
     const envelope: Envelope = {
       id: record.headers['ce_id'] ?? `${record.topic}-${record.partition}-${record.offset}`,
       type: record.headers['ce_type'] ?? 'unknown',
@@ -91,6 +115,11 @@ export class TransportConsumer {
       headers: record.headers,
     };
     await this.executor.deadLetter(envelope, source, error, 1, undefined, false);
-    await transport.deadLetter(record, { errorType: error.name, message: error.message, attempts: 1, groupId: this.groupId });
+    await transport.deadLetter(record, {
+      errorType: error.name,
+      message: error.message,
+      attempts: 1,
+      groupId: this.groupId,
+    });
   }
 }

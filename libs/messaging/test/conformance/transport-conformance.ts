@@ -72,14 +72,26 @@ export function describeTransportConformance(
       const inbox = new Inbox(groups[0], [topic]);
       await bed.started(inbox);
       const sent: TransportRecord[] = [
-        { topic, key: 'tenant-1', value: Buffer.from('{"a":1}'), headers: { 'content-type': 'application/json', ce_id: 'x1' } },
+        {
+          topic,
+          key: 'tenant-1',
+          value: Buffer.from('{"a":1}'),
+          headers: { 'content-type': 'application/json', ce_id: 'x1' },
+        },
         { topic, key: null, value: null, headers: {} },
       ];
       await (await bed.started()).publish(sent);
 
-      await bed.until(() => inbox.received.length >= 2, () => `2 records arrive, got ${inbox.received.length}`);
-      const byHeaderCount = [...inbox.received].sort((a, b) => Object.keys(b.headers).length - Object.keys(a.headers).length);
-      expect(byHeaderCount.map(({ topic: t, key, value, headers }) => ({ topic: t, key, value, headers }))).toEqual(sent);
+      await bed.until(
+        () => inbox.received.length >= 2,
+        () => `2 records arrive, got ${inbox.received.length}`,
+      );
+      const byHeaderCount = [...inbox.received].sort(
+        (a, b) => Object.keys(b.headers).length - Object.keys(a.headers).length,
+      );
+      expect(
+        byHeaderCount.map(({ topic: t, key, value, headers }) => ({ topic: t, key, value, headers })),
+      ).toEqual(sent);
       for (const record of inbox.received) {
         expect(record.partition).toBeGreaterThanOrEqual(0);
         expect(record.partition).toBeLessThan(bed.names.partitions);
@@ -87,28 +99,34 @@ export function describeTransportConformance(
       }
     });
 
-    conformanceTest('keeps records of one key in order while many keys are handled concurrently', async (bed) => {
-      const { topic, groups } = bed.names;
-      const keys = Array.from({ length: 16 }, (_, i) => `key-${i}`);
-      const perKey = 15;
-      const inbox = new Inbox(groups[0], [topic], () => sleep(Math.random() * 3));
-      await bed.started(inbox);
-      const producer = await bed.started();
+    conformanceTest(
+      'keeps records of one key in order while many keys are handled concurrently',
+      async (bed) => {
+        const { topic, groups } = bed.names;
+        const keys = Array.from({ length: 16 }, (_, i) => `key-${i}`);
+        const perKey = 15;
+        const inbox = new Inbox(groups[0], [topic], () => sleep(Math.random() * 3));
+        await bed.started(inbox);
+        const producer = await bed.started();
 
-      await Promise.all(
-        keys.map(async (key) => {
-          for (let seq = 0; seq < perKey; seq++) await producer.publish([sequenced(topic, key, seq)]);
-        }),
-      );
+        await Promise.all(
+          keys.map(async (key) => {
+            for (let seq = 0; seq < perKey; seq++) await producer.publish([sequenced(topic, key, seq)]);
+          }),
+        );
 
-      const total = keys.length * perKey;
-      await bed.until(() => inbox.received.length >= total, () => `${total} records arrive, got ${inbox.received.length}`);
-      for (const key of keys) {
-        const ofKey = inbox.received.filter((record) => record.key === key);
-        expect(ofKey.map(seqOf)).toEqual(Array.from({ length: perKey }, (_, seq) => seq));
-        expect(new Set(ofKey.map((record) => record.partition)).size).toBe(1);
-      }
-    });
+        const total = keys.length * perKey;
+        await bed.until(
+          () => inbox.received.length >= total,
+          () => `${total} records arrive, got ${inbox.received.length}`,
+        );
+        for (const key of keys) {
+          const ofKey = inbox.received.filter((record) => record.key === key);
+          expect(ofKey.map(seqOf)).toEqual(Array.from({ length: perKey }, (_, seq) => seq));
+          expect(new Set(ofKey.map((record) => record.partition)).size).toBe(1);
+        }
+      },
+    );
 
     conformanceTest('gives every record to each consumer group', async (bed) => {
       const { topic, groups } = bed.names;
@@ -116,7 +134,9 @@ export function describeTransportConformance(
       const second = new Inbox(groups[1], [topic]);
       await bed.started(first, second);
 
-      await (await bed.started()).publish(Array.from({ length: 20 }, (_, seq) => sequenced(topic, `k${seq}`, seq)));
+      await (
+        await bed.started()
+      ).publish(Array.from({ length: 20 }, (_, seq) => sequenced(topic, `k${seq}`, seq)));
 
       await bed.until(
         () => first.received.length >= 20 && second.received.length >= 20,
@@ -126,33 +146,41 @@ export function describeTransportConformance(
       expect(second.seqs().sort(byNumber)).toEqual(range(20));
     });
 
-    conformanceTest('splits partitions between members of one group, each record handled once', async (bed) => {
-      const { topic, groups } = bed.names;
-      const one = new Inbox(groups[0], [topic]);
-      const two = new Inbox(groups[0], [topic]);
-      await bed.started(one);
-      await bed.started(two);
-      const producer = await bed.started();
+    conformanceTest(
+      'splits partitions between members of one group, each record handled once',
+      async (bed) => {
+        const { topic, groups } = bed.names;
+        const one = new Inbox(groups[0], [topic]);
+        const two = new Inbox(groups[0], [topic]);
+        await bed.started(one);
+        await bed.started(two);
+        const producer = await bed.started();
 
-      // A real broker may take seconds to rebalance: publish in waves until both members got work.
-      let published = 0;
-      const publishWave = async (size: number) => {
-        const wave = Array.from({ length: size }, (_, i) => sequenced(topic, `key-${published + i}`, published + i));
-        published += size;
-        await producer.publish(wave);
-      };
-      await bed.until(
-        () => one.received.length > 0 && two.received.length > 0,
-        () => `both members receive records, got ${one.received.length} and ${two.received.length}`,
-        () => publishWave(8),
-      );
-      await publishWave(40);
+        // A real broker may take seconds to rebalance: publish in waves until both members got work.
+        let published = 0;
+        const publishWave = async (size: number) => {
+          const wave = Array.from({ length: size }, (_, i) =>
+            sequenced(topic, `key-${published + i}`, published + i),
+          );
+          published += size;
+          await producer.publish(wave);
+        };
+        await bed.until(
+          () => one.received.length > 0 && two.received.length > 0,
+          () => `both members receive records, got ${one.received.length} and ${two.received.length}`,
+          () => publishWave(8),
+        );
+        await publishWave(40);
 
-      const seen = () => one.received.length + two.received.length;
-      await bed.until(() => seen() >= published, () => `${published} records handled, got ${seen()}`);
-      await sleep(200); // a duplicate would show up right behind the last record
-      expect([...one.seqs(), ...two.seqs()].sort(byNumber)).toEqual(range(published));
-    });
+        const seen = () => one.received.length + two.received.length;
+        await bed.until(
+          () => seen() >= published,
+          () => `${published} records handled, got ${seen()}`,
+        );
+        await sleep(200); // a duplicate would show up right behind the last record
+        expect([...one.seqs(), ...two.seqs()].sort(byNumber)).toEqual(range(published));
+      },
+    );
 
     conformanceTest('redelivers a rejected record before any later record of its partition', async (bed) => {
       const { topic, groups } = bed.names;
@@ -166,9 +194,14 @@ export function describeTransportConformance(
 
       await (await bed.started()).publish(range(5).map((seq) => sequenced(topic, 'same-key', seq)));
 
-      await bed.until(() => inbox.seqs().includes(4), () => `record 4 arrives, got ${inbox.seqs().join(',')}`);
+      await bed.until(
+        () => inbox.seqs().includes(4),
+        () => `record 4 arrives, got ${inbox.seqs().join(',')}`,
+      );
       expect(inbox.seqs()).toEqual([0, 0, 0, 1, 2, 3, 4]);
-      const firstOffsets = inbox.received.filter((record) => seqOf(record) === 0).map((record) => record.offset);
+      const firstOffsets = inbox.received
+        .filter((record) => seqOf(record) === 0)
+        .map((record) => record.offset);
       expect(new Set(firstOffsets).size).toBe(1);
     });
 
@@ -177,7 +210,12 @@ export function describeTransportConformance(
       const consumer = bed.transport();
       const inbox = new Inbox(groups[0], [topic], async (record) => {
         if (record.headers.poison === 'yes') {
-          await consumer.deadLetter(record, { errorType: 'PoisonError', message: 'cannot parse', attempts: 3, groupId: groups[0] });
+          await consumer.deadLetter(record, {
+            errorType: 'PoisonError',
+            message: 'cannot parse',
+            attempts: 3,
+            groupId: groups[0],
+          });
         }
       });
       const dlq = new Inbox(groups[1], [deadLetterTopic]);
@@ -185,12 +223,17 @@ export function describeTransportConformance(
       await bed.started(dlq);
       const before = Date.now();
 
-      await (await bed.started()).publish([
+      await (
+        await bed.started()
+      ).publish([
         { topic, key: 'k', value: Buffer.from('garbage'), headers: { poison: 'yes', ce_id: 'p1' } },
         sequenced(topic, 'k', 1),
       ]);
 
-      await bed.until(() => dlq.received.length >= 1 && inbox.received.length >= 2, () => 'the poison record reaches the dlq');
+      await bed.until(
+        () => dlq.received.length >= 1 && inbox.received.length >= 2,
+        () => 'the poison record reaches the dlq',
+      );
       const original = inbox.received[0];
       const [dead] = dlq.received;
       expect(dead.topic).toBe(deadLetterTopic);
@@ -220,7 +263,10 @@ export function describeTransportConformance(
       const late = new Inbox(groups[0], [topic]);
       await bed.started(late);
 
-      await bed.until(() => late.received.length >= 3, () => `3 earlier records arrive, got ${late.received.length}`);
+      await bed.until(
+        () => late.received.length >= 3,
+        () => `3 earlier records arrive, got ${late.received.length}`,
+      );
       expect(late.seqs().sort(byNumber)).toEqual([0, 1, 2]);
     });
 
@@ -236,7 +282,10 @@ export function describeTransportConformance(
       const consumer = await bed.started(inbox);
       const producer = await bed.started();
       await producer.publish([sequenced(topic, 'k', 0)]);
-      await bed.until(() => started, () => 'the handle starts');
+      await bed.until(
+        () => started,
+        () => 'the handle starts',
+      );
 
       await bed.close(consumer);
       expect(finished).toBe(true);
@@ -244,7 +293,10 @@ export function describeTransportConformance(
       const successor = new Inbox(groups[0], [topic]);
       await bed.started(successor);
       await producer.publish([sequenced(topic, 'k', 1)]);
-      await bed.until(() => successor.seqs().includes(1), () => 'the next record reaches the successor');
+      await bed.until(
+        () => successor.seqs().includes(1),
+        () => 'the next record reaches the successor',
+      );
       expect(successor.seqs()).toEqual([1]);
     });
 
@@ -254,9 +306,16 @@ export function describeTransportConformance(
       const consumer = await bed.started(inbox);
       await (await bed.started()).publish(range(10).map((seq) => sequenced(topic, `k${seq}`, seq)));
 
-      await bed.until(() => inbox.received.length >= 10, () => `10 records arrive, got ${inbox.received.length}`);
+      await bed.until(
+        () => inbox.received.length >= 10,
+        () => `10 records arrive, got ${inbox.received.length}`,
+      );
       const activity = consumer.activity;
-      if (activity) await bed.until(() => activity.inFlight().length === 0, () => `no activity, got ${activity.inFlight().join('; ')}`);
+      if (activity)
+        await bed.until(
+          () => activity.inFlight().length === 0,
+          () => `no activity, got ${activity.inFlight().join('; ')}`,
+        );
     });
   });
 }
@@ -299,7 +358,8 @@ class TestBed {
   async until(condition: () => boolean, what: () => string, step?: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + this.waitTimeoutMs;
     while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`Timed out after ${this.waitTimeoutMs} ms waiting until ${what()}`);
+      if (Date.now() > deadline)
+        throw new Error(`Timed out after ${this.waitTimeoutMs} ms waiting until ${what()}`);
       await step?.();
       await sleep(step ? 200 : 20);
     }
@@ -339,11 +399,20 @@ class Inbox implements TransportSubscription {
 }
 
 function uniqueNames(title: string): ConformanceNames {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/-+$/, '');
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 40)
+    .replace(/-+$/, '');
   const suffix = randomUUID().slice(0, 8);
   const topic = `conformance.${slug}.${suffix}`;
   const group = (name: string) => `conformance-${slug}-${suffix}-${name}`;
-  return { topic, deadLetterTopic: `${topic}.dlq`, groups: [group('a'), group('b'), group('c')], partitions: PARTITIONS };
+  return {
+    topic,
+    deadLetterTopic: `${topic}.dlq`,
+    groups: [group('a'), group('b'), group('c')],
+    partitions: PARTITIONS,
+  };
 }
 
 function sequenced(topic: string, key: string, seq: number): TransportRecord {

@@ -33,7 +33,14 @@ export async function startMessagingApp(
       MessagingModule.forRoot({
         serviceName: 'test-service',
         transports: [new InMemoryTransport({ broker: new InMemoryBroker() })],
-        defaultFailureAction: { kind: 'retry', attempts: 3, initialDelayMs: 1, factor: 2, maxDelayMs: 5, jitter: 0 },
+        defaultFailureAction: {
+          kind: 'retry',
+          attempts: 3,
+          initialDelayMs: 1,
+          factor: 2,
+          maxDelayMs: 5,
+          jitter: 0,
+        },
         ...options,
       }),
       ...imports,
@@ -44,11 +51,16 @@ export async function startMessagingApp(
   const records: ActivityRecord[] = [];
   const tracker = app.get(ActivityTracker);
   tracker.subscribe((record) => records.push(record));
-  const waitFor = async (predicate: (records: ActivityRecord[]) => boolean, timeoutMs = 3_000): Promise<void> => {
+  const waitFor = async (
+    predicate: (records: ActivityRecord[]) => boolean,
+    timeoutMs = 3_000,
+  ): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(records)) {
       if (Date.now() > deadline) {
-        throw new Error(`condition not met in ${timeoutMs} ms; records: ${records.map((r) => `${r.kind}:${r.envelope.type}`).join(', ')}`);
+        throw new Error(
+          `condition not met in ${timeoutMs} ms; records: ${records.map((r) => `${r.kind}:${r.envelope.type}`).join(', ')}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }

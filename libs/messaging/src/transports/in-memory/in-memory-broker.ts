@@ -4,6 +4,7 @@ import type {
   TransportRecord,
   TransportSubscription,
 } from '../message-transport.js';
+import { deadLetterHeaders } from '../dead-letter-headers.js';
 
 const DEFAULT_PARTITIONS = 4;
 const DEFAULT_DEAD_LETTER_SUFFIX = '.dlq';
@@ -99,27 +100,6 @@ export function keyPartition(key: string, partitionCount: number): number {
   return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitionCount;
 }
 
-/**
- * The headers a dead-lettered record carries besides its own. The Kafka transport writes the same
- * names so dead-letter tooling reads both alike.
- */
-export function deadLetterHeaders(
-  record: IncomingRecord,
-  reason: DeadLetterReason,
-  failedAt: Date = new Date(),
-): Record<string, string> {
-  return {
-    'dlq-error-type': reason.errorType,
-    'dlq-error-message': reason.message,
-    'dlq-attempts': String(reason.attempts),
-    'dlq-original-topic': record.topic,
-    'dlq-original-partition': String(record.partition),
-    'dlq-original-offset': record.offset,
-    'dlq-consumer-group': reason.groupId,
-    'dlq-failed-at': failedAt.toISOString(),
-  };
-}
-
 /** One line of an activity report, e.g. `in-memory: orders.created[2]@5 awaiting group billing`. */
 export function describePendingRecord(label: string, pending: PendingRecord): string {
   const where = `${label}: ${pending.topic}[${pending.partition}]@${pending.offset}`;
@@ -128,8 +108,10 @@ export function describePendingRecord(label: string, pending: PendingRecord): st
       const attempt = pending.attempts > 1 ? ` (attempt ${pending.attempts})` : '';
       return `${where} being handled by group ${pending.groupId}${attempt}`;
     }
-    case 'retrying':
-      return `${where} awaiting redelivery to group ${pending.groupId} after ${pending.attempts} failed attempts`;
+    case 'retrying': {
+      const failures = pending.attempts === 1 ? '1 failed attempt' : `${pending.attempts} failed attempts`;
+      return `${where} awaiting redelivery to group ${pending.groupId} after ${failures}`;
+    }
     case 'waiting':
       return `${where} awaiting group ${pending.groupId}`;
   }
@@ -251,7 +233,8 @@ export class InMemoryBroker {
   private topic(name: string, defaults: TopicDefaults): Topic {
     let topic = this.topics.get(name);
     if (!topic) {
-      const partitions = this.topicPartitions[name] ?? checkPartitions(defaults.partitions ?? this.defaultPartitions);
+      const partitions =
+        this.topicPartitions[name] ?? checkPartitions(defaults.partitions ?? this.defaultPartitions);
       topic = new Topic(name, partitions);
       this.topics.set(name, topic);
     }
@@ -308,7 +291,8 @@ class Topic {
 
   append(record: TransportRecord): IncomingRecord {
     const key = record.key ?? null;
-    const partition = key === null ? this.unkeyed++ % this.partitionCount : keyPartition(key, this.partitionCount);
+    const partition =
+      key === null ? this.unkeyed++ % this.partitionCount : keyPartition(key, this.partitionCount);
     const log = this.logs[partition];
     // Copies, so neither the publisher nor one consumer group can change what others read.
     const stored: IncomingRecord = Object.freeze({
@@ -483,7 +467,11 @@ class PartitionCursor {
       found.push(this.describe(this.committed, 'handling', this.delivery.attempt));
     }
     if (!this.owner || !includes(this.owner)) return found;
-    for (let offset = this.delivery ? this.committed + 1 : this.committed; offset < this.log.length; offset++) {
+    for (
+      let offset = this.delivery ? this.committed + 1 : this.committed;
+      offset < this.log.length;
+      offset++
+    ) {
       const retrying = offset === this.committed && this.failures > 0;
       found.push(this.describe(offset, retrying ? 'retrying' : 'waiting', retrying ? this.failures : 0));
     }
@@ -530,7 +518,14 @@ class PartitionCursor {
   }
 
   private describe(offset: number, state: PendingRecord['state'], attempts: number): PendingRecord {
-    return { topic: this.topic, partition: this.partition, offset: String(offset), groupId: this.groupId, state, attempts };
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      offset: String(offset),
+      groupId: this.groupId,
+      state,
+      attempts,
+    };
   }
 }
 

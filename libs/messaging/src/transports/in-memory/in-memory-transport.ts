@@ -31,7 +31,8 @@ export class InMemoryTransport implements MessageTransport {
   readonly external = false;
   /** Records not yet committed on this transport's partitions, and its running `handle` calls. */
   readonly activity: ActivitySource = {
-    inFlight: () => this.broker.pending(this.memberships).map((pending) => describePendingRecord(this.name, pending)),
+    inFlight: () =>
+      this.broker.pending(this.memberships).map((pending) => describePendingRecord(this.name, pending)),
   };
 
   private readonly broker: InMemoryBroker;
@@ -87,7 +88,9 @@ export class InMemoryTransport implements MessageTransport {
   }
 
   private async leaveGroups(): Promise<void> {
-    await Promise.all(this.memberships.map((membership) => membership.leave({ drainMs: this.closeTimeoutMs })));
+    await Promise.all(
+      this.memberships.map((membership) => membership.leave({ drainMs: this.closeTimeoutMs })),
+    );
     this.memberships = [];
   }
 }
