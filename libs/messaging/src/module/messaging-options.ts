@@ -6,7 +6,9 @@ import type { DurableQueueStore } from '../queues/queue-store.js';
 import type { QueueOptions } from '../queues/queue-options.js';
 import type { MessageRoute } from '../routing/message-route.js';
 import type { MessageScheduler } from '../scheduling/message-scheduler.js';
+import type { MessageInbox } from '../transports/message-inbox.js';
 import type { MessageTransport } from '../transports/message-transport.js';
+import type { OutgoingMessageSink } from '../transports/outgoing-message-sink.js';
 
 /** Options of `MessagingModule.forRoot` / `forRootAsync`. */
 export interface MessagingModuleOptions {
@@ -42,4 +44,8 @@ export interface MessagingModuleOptions {
   readonly durableQueueStore?: DurableQueueStore;
   /** Keeps scheduled messages. Default: in-memory timers. */
   readonly scheduler?: MessageScheduler;
+  /** Transactional outbox: takes transport-bound records while a transaction is open. */
+  readonly outbox?: OutgoingMessageSink;
+  /** Durable inbox: deduplicates consumed messages and runs their handlers transactionally. */
+  readonly inbox?: MessageInbox;
 }

@@ -180,8 +180,10 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   private async deliver(route: Route, envelope: Envelope): Promise<void> {
     const destination = describeRoute(route);
     if (route.kind === 'transport') {
-      await route.transport.publish([encodeCloudEvent(envelope, route.topic)]);
-      this.tracker.record({ kind: 'sent', envelope, destination });
+      const record = encodeCloudEvent(envelope, route.topic);
+      const enlisted = (await this.options.outbox?.tryEnlist(route.transport.name, record, envelope)) ?? false;
+      if (!enlisted) await route.transport.publish([record]);
+      this.tracker.record({ kind: 'sent', envelope, destination: enlisted ? `outbox → ${destination}` : destination });
       return;
     }
     this.tracker.record({ kind: 'sent', envelope, destination });

@@ -6,6 +6,7 @@ import { CqrsEventBridge } from '../cqrs/cqrs-event-bridge.js';
 import { DEAD_LETTER_STORE } from '../dead-letters/dead-letter-store.js';
 import { HandlerRegistry } from '../handlers/handler-registry.js';
 import type { MessageTransport } from '../transports/message-transport.js';
+import { TransportRegistry } from '../transports/transport-registry.js';
 import { MessagingConfigurableModule, MESSAGING_MODULE_OPTIONS } from './messaging-module-definition.js';
 import type { MessagingModuleOptions } from './messaging-options.js';
 import { MessagingRuntime } from './messaging-runtime.js';
@@ -36,8 +37,9 @@ import { resolveMessagingOptions, type ResolvedMessagingOptions } from './resolv
     MessagingRuntime,
     MessageBus,
     CqrsEventBridge,
+    TransportRegistry,
   ],
-  exports: [MessageBus, ActivityTracker, DEAD_LETTER_STORE, MessagingRuntime, RESOLVED_MESSAGING_OPTIONS],
+  exports: [MessageBus, ActivityTracker, TransportRegistry, DEAD_LETTER_STORE, MessagingRuntime, RESOLVED_MESSAGING_OPTIONS],
 })
 export class MessagingModule extends MessagingConfigurableModule {}
 

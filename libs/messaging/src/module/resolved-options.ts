@@ -9,7 +9,9 @@ import type { MessageRoute } from '../routing/message-route.js';
 import { InMemoryScheduler } from '../scheduling/in-memory-scheduler.js';
 import type { MessageScheduler } from '../scheduling/message-scheduler.js';
 import { InMemoryTransport } from '../transports/in-memory/in-memory-transport.js';
+import type { MessageInbox } from '../transports/message-inbox.js';
 import type { MessageTransport } from '../transports/message-transport.js';
+import type { OutgoingMessageSink } from '../transports/outgoing-message-sink.js';
 import type { MessagingModuleOptions } from './messaging-options.js';
 import { validateMessagingOptions } from './options-validation.js';
 
@@ -33,6 +35,8 @@ export interface ResolvedMessagingOptions {
   readonly deadLetterStore: DeadLetterStore;
   readonly durableQueueStore?: DurableQueueStore;
   readonly scheduler: MessageScheduler;
+  readonly outbox?: OutgoingMessageSink;
+  readonly inbox?: MessageInbox;
 }
 
 /** Validates `options` and applies defaults; `decorate` wraps each transport (identity outside tests). */
@@ -69,5 +73,7 @@ export function resolveMessagingOptions(
     deadLetterStore: options.deadLetterStore ?? new InMemoryDeadLetterStore(),
     durableQueueStore: options.durableQueueStore,
     scheduler: options.scheduler ?? new InMemoryScheduler(),
+    outbox: options.outbox,
+    inbox: options.inbox,
   };
 }

@@ -6,6 +6,7 @@ import type { MessageExecutor } from '../bus/message-executor.js';
 import { asError } from '../errors/messaging-errors.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { decodeCloudEvent } from '../serialization/cloud-event-codec.js';
+import type { MessageInbox } from './message-inbox.js';
 import type { IncomingRecord, MessageTransport } from './message-transport.js';
 
 /**
@@ -25,6 +26,7 @@ export class TransportConsumer {
     private readonly executor: MessageExecutor,
     private readonly tracker: ActivityTracker,
     private readonly groupId: string,
+    private readonly inbox?: MessageInbox,
   ) {}
 
   /** Records skipped because no handler knows their type. */
@@ -56,7 +58,12 @@ export class TransportConsumer {
       message: plainToInstance(handlers[0]!.messageClass as new () => object, decoded.message),
     };
     this.tracker.record({ kind: 'received', envelope, destination: source });
-    await this.runHandlers(transport, record, envelope, source);
+    const run = (): Promise<void> => this.runHandlers(transport, record, envelope, source);
+    if (this.inbox && !(await this.inbox.receive(envelope, this.groupId, run))) {
+      this.logger.debug(`${source}: ${envelope.type} ${envelope.id} already handled by ${this.groupId}; duplicate discarded`);
+    } else if (!this.inbox) {
+      await run();
+    }
   }
 
   private async runHandlers(
