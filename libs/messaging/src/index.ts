@@ -69,12 +69,25 @@ export type {
   TransportSubscription,
   DeadLetterReason,
 } from './transports/message-transport.js';
+export type { OutgoingMessageSink } from './transports/outgoing-message-sink.js';
+export type { MessageInbox } from './transports/message-inbox.js';
+export { TransportRegistry } from './transports/transport-registry.js';
+export {
+  SignatureVerificationError,
+  type SigningKey,
+  type SigningOptions,
+} from './serialization/cloud-event-signature.js';
 export {
   InMemoryTransport,
   type InMemoryTransportOptions,
 } from './transports/in-memory/in-memory-transport.js';
 export { InMemoryBroker, type InMemoryBrokerOptions } from './transports/in-memory/in-memory-broker.js';
-export { encodeCloudEvent, decodeCloudEvent } from './serialization/cloud-event-codec.js';
+export {
+  encodeCloudEvent,
+  decodeCloudEvent,
+  toStructuredRecord,
+  type DecodedEnvelope,
+} from './serialization/cloud-event-codec.js';
 export { deadLetterHeaders } from './transports/dead-letter-headers.js';
 
 export { ActivityTracker, type ActivityListener } from './activity/activity-tracker.js';

@@ -4,6 +4,7 @@ import {
   decodeCloudEvent,
   encodeCloudEvent,
   MessageDeserializationError,
+  toStructuredRecord,
   type Envelope,
 } from '@momentum/messaging';
 
@@ -103,5 +104,53 @@ describe('CloudEvents binary-mode codec', () => {
     const bad = { ...record, partition: 1, offset: '9', ...change };
     expect(() => decodeCloudEvent(bad)).toThrow(MessageDeserializationError);
     expect(() => decodeCloudEvent(bad)).toThrow(reason);
+  });
+
+  describe('structured mode', () => {
+    const structured = toStructuredRecord(record);
+
+    it('holds attributes and data in one application/cloudevents+json document, keeping key and other headers', () => {
+      expect(structured.key).toBe(record.key);
+      expect(structured.headers).toEqual({
+        'x-custom': 'kept',
+        'content-type': 'application/cloudevents+json',
+      });
+      expect(JSON.parse(structured.value!.toString())).toEqual({
+        specversion: '1.0',
+        id: envelope.id,
+        type: envelope.type,
+        source: '/app_domain/orders',
+        time: envelope.time,
+        tenantid: envelope.tenantId,
+        partitionkey: envelope.partitionKey,
+        correlationid: 'corr-1',
+        causationid: 'cause-1',
+        traceparent: envelope.headers.traceparent,
+        datacontenttype: 'application/json',
+        data: envelope.message,
+      });
+    });
+
+    it('decodes with the cloudevents SDK and with our decoder to the same envelope as binary mode', () => {
+      const event = Kafka.toEvent({
+        key: structured.key!,
+        value: structured.value!,
+        body: structured.value!,
+        headers: structured.headers,
+        timestamp: '0',
+      } as KafkaMessage);
+      const single = Array.isArray(event) ? event[0]! : event;
+      expect(single.id).toBe(envelope.id);
+      expect(single['tenantid']).toBe(envelope.tenantId);
+      expect(single.data).toEqual(envelope.message);
+      expect(decodeCloudEvent({ ...structured, partition: 0, offset: '1' })).toEqual(
+        decodeCloudEvent({ ...record, partition: 0, offset: '1' }),
+      );
+    });
+
+    it('rejects a structured document without the required attributes', () => {
+      const bad = { ...structured, value: Buffer.from('{"data":{}}'), partition: 0, offset: '2' };
+      expect(() => decodeCloudEvent(bad)).toThrow(/missing specversion, id, type, source/);
+    });
   });
 });

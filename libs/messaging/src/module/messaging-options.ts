@@ -5,6 +5,7 @@ import type { MessageMiddleware } from '../pipeline/message-middleware.js';
 import type { DurableQueueStore } from '../queues/queue-store.js';
 import type { QueueOptions } from '../queues/queue-options.js';
 import type { MessageRoute } from '../routing/message-route.js';
+import type { SigningOptions } from '../serialization/cloud-event-signature.js';
 import type { MessageScheduler } from '../scheduling/message-scheduler.js';
 import type { MessageInbox } from '../transports/message-inbox.js';
 import type { MessageTransport } from '../transports/message-transport.js';
@@ -48,4 +49,6 @@ export interface MessagingModuleOptions {
   readonly outbox?: OutgoingMessageSink;
   /** Durable inbox: deduplicates consumed messages and runs their handlers transactionally. */
   readonly inbox?: MessageInbox;
+  /** HMAC signing of published integration events and verification of consumed ones. */
+  readonly signing?: SigningOptions;
 }

@@ -17,6 +17,7 @@ import { MessageExecutor } from '../bus/message-executor.js';
 import { MessageFlow } from '../bus/message-flow.js';
 import type { MessageClass } from '../contracts/message-class.js';
 import { encodeCloudEvent } from '../serialization/cloud-event-codec.js';
+import { signRecord } from '../serialization/cloud-event-signature.js';
 import { FailureDecider } from '../errors/failure-decision.js';
 import { NoRouteError } from '../errors/messaging-errors.js';
 import { HandlerRegistry } from '../handlers/handler-registry.js';
@@ -84,12 +85,11 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
       this.queues,
       this.registry,
     );
-    this.consumer = new TransportConsumer(
-      this.registry,
-      this.executor,
-      this.tracker,
-      this.options.consumerGroup,
-    );
+    this.consumer = new TransportConsumer(this.registry, this.executor, this.tracker, {
+      groupId: this.options.consumerGroup,
+      inbox: this.options.inbox,
+      acceptKeys: this.options.signing.acceptKeys,
+    });
     for (const transport of this.options.transports)
       if (transport.activity) this.tracker.registerSource(transport.activity);
   }
@@ -180,10 +180,17 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   private async deliver(route: Route, envelope: Envelope): Promise<void> {
     const destination = describeRoute(route);
     if (route.kind === 'transport') {
-      const record = encodeCloudEvent(envelope, route.topic);
-      const enlisted = (await this.options.outbox?.tryEnlist(route.transport.name, record, envelope)) ?? false;
+      const encoded = encodeCloudEvent(envelope, route.topic);
+      const signWith = this.options.signing.signWith;
+      const record = signWith ? signRecord(encoded, envelope, signWith) : encoded;
+      const enlisted =
+        (await this.options.outbox?.tryEnlist(route.transport.name, record, envelope)) ?? false;
       if (!enlisted) await route.transport.publish([record]);
-      this.tracker.record({ kind: 'sent', envelope, destination: enlisted ? `outbox → ${destination}` : destination });
+      this.tracker.record({
+        kind: 'sent',
+        envelope,
+        destination: enlisted ? `outbox → ${destination}` : destination,
+      });
       return;
     }
     this.tracker.record({ kind: 'sent', envelope, destination });

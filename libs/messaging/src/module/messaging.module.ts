@@ -39,7 +39,14 @@ import { resolveMessagingOptions, type ResolvedMessagingOptions } from './resolv
     CqrsEventBridge,
     TransportRegistry,
   ],
-  exports: [MessageBus, ActivityTracker, TransportRegistry, DEAD_LETTER_STORE, MessagingRuntime, RESOLVED_MESSAGING_OPTIONS],
+  exports: [
+    MessageBus,
+    ActivityTracker,
+    TransportRegistry,
+    DEAD_LETTER_STORE,
+    MessagingRuntime,
+    RESOLVED_MESSAGING_OPTIONS,
+  ],
 })
 export class MessagingModule extends MessagingConfigurableModule {}
 

@@ -36,6 +36,7 @@ export function validateMessagingOptions(options: MessagingModuleOptions): void 
   );
   if (options.defaultFailureAction !== undefined)
     validateAction('defaultFailureAction', options.defaultFailureAction);
+  validateSigning(options);
   nonNegativeNumber('slowHandlerThresholdMs', options.slowHandlerThresholdMs);
   nonNegativeNumber('shutdownTimeoutMs', options.shutdownTimeoutMs);
 }
@@ -70,6 +71,21 @@ function validateTransports(options: MessagingModuleOptions): void {
     if (!route.messages?.length)
       throw new MessagingConfigurationError(`routes[${index}].messages`, 'must list at least one message');
   });
+}
+
+function validateSigning(options: MessagingModuleOptions): void {
+  const keys = [
+    ...(options.signing?.signWith ? [['signing.signWith', options.signing.signWith] as const] : []),
+    ...(options.signing?.acceptKeys ?? []).map(
+      (key, index) => [`signing.acceptKeys[${index}]`, key] as const,
+    ),
+  ];
+  for (const [option, key] of keys) {
+    if (typeof key?.id !== 'string' || !key.id)
+      throw new MessagingConfigurationError(`${option}.id`, 'must be a non-empty string');
+    if (Buffer.byteLength(key.secret ?? '') < 32)
+      throw new MessagingConfigurationError(`${option}.secret`, 'must be at least 32 bytes');
+  }
 }
 
 function validateAction(option: string, action: FailureAction | undefined): void {

@@ -7,6 +7,7 @@ import { QUEUE_DEFAULTS, type ResolvedQueueOptions } from '../queues/queue-optio
 import type { DurableQueueStore } from '../queues/queue-store.js';
 import type { MessageRoute } from '../routing/message-route.js';
 import { InMemoryScheduler } from '../scheduling/in-memory-scheduler.js';
+import type { SigningOptions } from '../serialization/cloud-event-signature.js';
 import type { MessageScheduler } from '../scheduling/message-scheduler.js';
 import { InMemoryTransport } from '../transports/in-memory/in-memory-transport.js';
 import type { MessageInbox } from '../transports/message-inbox.js';
@@ -37,6 +38,7 @@ export interface ResolvedMessagingOptions {
   readonly scheduler: MessageScheduler;
   readonly outbox?: OutgoingMessageSink;
   readonly inbox?: MessageInbox;
+  readonly signing: SigningOptions;
 }
 
 /** Validates `options` and applies defaults; `decorate` wraps each transport (identity outside tests). */
@@ -75,5 +77,6 @@ export function resolveMessagingOptions(
     scheduler: options.scheduler ?? new InMemoryScheduler(),
     outbox: options.outbox,
     inbox: options.inbox,
+    signing: options.signing ?? {},
   };
 }

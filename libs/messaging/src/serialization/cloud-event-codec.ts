@@ -4,6 +4,7 @@ import type { IncomingRecord, TransportRecord } from '../transports/message-tran
 
 /** Prefix of CloudEvents attributes in Kafka headers (binary mode). */
 const CE = 'ce_';
+const STRUCTURED = 'application/cloudevents+json';
 const REQUIRED = ['specversion', 'id', 'type', 'source'] as const;
 /** Envelope fields carried as CloudEvents extensions (lowercase alphanumeric names, as the spec requires). */
 const EXTENSIONS = {
@@ -12,32 +13,28 @@ const EXTENSIONS = {
   correlationid: 'correlationId',
   causationid: 'causationId',
 } as const;
+/** Attributes the envelope maps itself; any other attribute is an extension kept in the headers. */
+const MAPPED = new Set<string>([...REQUIRED, 'time', 'datacontenttype', 'data', ...Object.keys(EXTENSIONS)]);
 const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
 
 /** An envelope read off the wire, before its JSON body becomes a message instance. */
 export type DecodedEnvelope = Envelope<Record<string, unknown>>;
+
+/** A CloudEvent taken apart: its attributes, its JSON data, and the record's other headers. */
+interface CloudEventParts {
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly data: unknown;
+  readonly otherHeaders: Readonly<Record<string, string>>;
+}
 
 /**
  * Encodes an envelope as a CloudEvents 1.0 Kafka-binding record in binary mode: the event JSON as
  * the value, attributes as `ce_*` headers, the partition key (else the message id) as the key.
  */
 export function encodeCloudEvent(envelope: Envelope, topic: string): TransportRecord {
-  const headers: Record<string, string> = {
-    ...withoutTraceHeaders(envelope.headers),
-    [`${CE}specversion`]: '1.0',
-    [`${CE}id`]: envelope.id,
-    [`${CE}type`]: envelope.type,
-    [`${CE}source`]: envelope.source,
-    [`${CE}time`]: envelope.time,
-    'content-type': 'application/json',
-  };
-  for (const [extension, field] of Object.entries(EXTENSIONS)) {
-    const value = envelope[field];
-    if (value) headers[`${CE}${extension}`] = value;
-  }
-  for (const name of TRACE_HEADERS) {
-    if (envelope.headers[name]) headers[`${CE}${name}`] = envelope.headers[name];
-  }
+  const headers: Record<string, string> = { ...withoutTraceHeaders(envelope.headers) };
+  for (const [name, value] of Object.entries(attributesOf(envelope))) headers[`${CE}${name}`] = value;
+  headers['content-type'] = 'application/json';
   return {
     topic,
     key: envelope.partitionKey ?? envelope.id,
@@ -47,66 +44,116 @@ export function encodeCloudEvent(envelope: Envelope, topic: string): TransportRe
 }
 
 /**
- * Decodes a binary-mode CloudEvents record. Throws a {@link MessageDeserializationError} naming
- * what is wrong when the record is not a CloudEvent or its data is not JSON.
+ * The same event in structured mode: one `application/cloudevents+json` document holding the
+ * attributes and the data. Other headers and the key stay as they are.
  */
-export function decodeCloudEvent(record: IncomingRecord): DecodedEnvelope {
-  const headers = record.headers;
-  const missing = REQUIRED.filter((attribute) => !headers[`${CE}${attribute}`]);
-  if (missing.length > 0) {
-    throw new MessageDeserializationError(
-      `record ${record.topic}[${record.partition}]@${record.offset} is not a CloudEvent: missing ${missing.map((m) => CE + m).join(', ')}`,
-    );
-  }
-  if (headers[`${CE}specversion`] !== '1.0') {
-    throw new MessageDeserializationError(
-      `unsupported CloudEvents specversion '${headers[`${CE}specversion`]}'`,
-    );
-  }
-  const id = headers[`${CE}id`]!;
+export function toStructuredRecord(record: TransportRecord): TransportRecord {
+  const parts = binaryParts({ ...record, partition: -1, offset: '-1' });
+  const document = { ...parts.attributes, datacontenttype: 'application/json', data: parts.data };
   return {
-    id,
-    type: headers[`${CE}type`]!,
-    source: headers[`${CE}source`]!,
-    time: headers[`${CE}time`] ?? new Date().toISOString(),
-    message: parseData(record, headers['content-type']),
-    correlationId: headers[`${CE}correlationid`] ?? id,
-    causationId: headers[`${CE}causationid`],
-    tenantId: headers[`${CE}tenantid`],
-    partitionKey: headers[`${CE}partitionkey`],
     topic: record.topic,
-    headers: plainHeaders(headers),
+    key: record.key,
+    value: Buffer.from(JSON.stringify(document)),
+    headers: { ...parts.otherHeaders, 'content-type': STRUCTURED },
   };
 }
 
-function parseData(record: IncomingRecord, contentType: string | undefined): Record<string, unknown> {
+/**
+ * Decodes a CloudEvents record in binary or structured mode. Throws a
+ * {@link MessageDeserializationError} naming what is wrong when the record is not a CloudEvent or
+ * its data is not a JSON object.
+ */
+export function decodeCloudEvent(record: IncomingRecord): DecodedEnvelope {
+  const structured = record.headers['content-type']?.startsWith(STRUCTURED) ?? false;
+  const parts = structured ? structuredParts(record) : binaryParts(record);
+  const { attributes } = parts;
+  const missing = REQUIRED.filter((attribute) => !attributes[attribute]);
+  if (missing.length > 0) {
+    const names = missing.map((m) => (structured ? m : CE + m)).join(', ');
+    throw new MessageDeserializationError(
+      `record ${record.topic}[${record.partition}]@${record.offset} is not a CloudEvent: missing ${names}`,
+    );
+  }
+  if (attributes.specversion !== '1.0') {
+    throw new MessageDeserializationError(`unsupported CloudEvents specversion '${attributes.specversion}'`);
+  }
+  if (typeof parts.data !== 'object' || parts.data === null || Array.isArray(parts.data)) {
+    throw new MessageDeserializationError('event data must be a JSON object');
+  }
+  const id = attributes.id!;
+  return {
+    id,
+    type: attributes.type!,
+    source: attributes.source!,
+    time: attributes.time ?? new Date().toISOString(),
+    message: parts.data as Record<string, unknown>,
+    correlationId: attributes.correlationid ?? id,
+    causationId: attributes.causationid,
+    tenantId: attributes.tenantid,
+    partitionKey: attributes.partitionkey,
+    topic: record.topic,
+    headers: { ...parts.otherHeaders, ...extensionsOf(attributes) },
+  };
+}
+
+function attributesOf(envelope: Envelope): Record<string, string> {
+  const attributes: Record<string, string> = {
+    specversion: '1.0',
+    id: envelope.id,
+    type: envelope.type,
+    source: envelope.source,
+    time: envelope.time,
+  };
+  for (const [extension, field] of Object.entries(EXTENSIONS)) {
+    const value = envelope[field];
+    if (value) attributes[extension] = value;
+  }
+  for (const name of TRACE_HEADERS) if (envelope.headers[name]) attributes[name] = envelope.headers[name];
+  return attributes;
+}
+
+function binaryParts(record: IncomingRecord): CloudEventParts {
+  const attributes: Record<string, string> = {};
+  const otherHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record.headers)) {
+    if (name.startsWith(CE)) attributes[name.slice(CE.length)] = value;
+    else if (name !== 'content-type') otherHeaders[name] = value;
+  }
+  const contentType = record.headers['content-type'];
   if (contentType && !/^application\/(.+\+)?json\b/.test(contentType)) {
     throw new MessageDeserializationError(
       `unsupported content-type '${contentType}'; expected application/json`,
     );
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(record.value?.toString('utf8') ?? 'null');
-  } catch (error) {
-    throw new MessageDeserializationError(`event data is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new MessageDeserializationError('event data must be a JSON object');
-  }
-  return data as Record<string, unknown>;
+  return { attributes, data: parseJson(record.value, 'event data'), otherHeaders };
 }
 
-/** Non-CloudEvents headers, plus the trace context under its W3C names. */
-function plainHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const plain: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!name.startsWith(CE) && name !== 'content-type') plain[name] = value;
+function structuredParts(record: IncomingRecord): CloudEventParts {
+  const document = parseJson(record.value, 'structured CloudEvent');
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new MessageDeserializationError('a structured CloudEvent must be a JSON object');
   }
-  for (const name of TRACE_HEADERS) {
-    if (headers[`${CE}${name}`]) plain[name] = headers[`${CE}${name}`]!;
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(document)) {
+    if (name !== 'data' && typeof value === 'string') attributes[name] = value;
   }
-  return plain;
+  const otherHeaders = Object.fromEntries(
+    Object.entries(record.headers).filter(([name]) => name !== 'content-type'),
+  );
+  return { attributes, data: (document as { data?: unknown }).data ?? null, otherHeaders };
+}
+
+function parseJson(value: Buffer | null, what: string): unknown {
+  try {
+    return JSON.parse(value?.toString('utf8') ?? 'null');
+  } catch (error) {
+    throw new MessageDeserializationError(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Extension attributes the envelope does not map (trace context, signature, user extensions), by attribute name. */
+function extensionsOf(attributes: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(attributes).filter(([name]) => !MAPPED.has(name)));
 }
 
 function withoutTraceHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {

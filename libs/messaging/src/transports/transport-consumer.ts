@@ -5,15 +5,25 @@ import type { Envelope } from '../bus/envelope.js';
 import type { MessageExecutor } from '../bus/message-executor.js';
 import { asError } from '../errors/messaging-errors.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
-import { decodeCloudEvent } from '../serialization/cloud-event-codec.js';
+import { decodeCloudEvent, type DecodedEnvelope } from '../serialization/cloud-event-codec.js';
+import { verifySignature, type SigningKey } from '../serialization/cloud-event-signature.js';
 import type { MessageInbox } from './message-inbox.js';
 import type { IncomingRecord, MessageTransport } from './message-transport.js';
 
+/** Settings of a {@link TransportConsumer}. */
+export interface TransportConsumerOptions {
+  /** This service's consumer group, written on dead letters and used as the inbox consumer. */
+  readonly groupId: string;
+  readonly inbox?: MessageInbox;
+  /** When non-empty, only events signed with one of these keys are handled. */
+  readonly acceptKeys?: readonly SigningKey[];
+}
+
 /**
- * Turns records a transport delivers into handler executions. A record that cannot be decoded is
- * dead-lettered at once; a record of an unknown type is logged and skipped; a handler that asks for
- * a requeue makes the transport redeliver the record, and handlers that already succeeded for it
- * are not run again.
+ * Turns records a transport delivers into handler executions. A record that cannot be decoded or
+ * fails signature verification is dead-lettered at once; a record of an unknown type is logged,
+ * counted and skipped; a handler that asks for a requeue makes the transport redeliver the record,
+ * and handlers that already succeeded for it are not run again.
  */
 export class TransportConsumer {
   private readonly logger = new Logger('Messaging');
@@ -25,8 +35,7 @@ export class TransportConsumer {
     private readonly registry: HandlerRegistry,
     private readonly executor: MessageExecutor,
     private readonly tracker: ActivityTracker,
-    private readonly groupId: string,
-    private readonly inbox?: MessageInbox,
+    private readonly options: TransportConsumerOptions,
   ) {}
 
   /** Records skipped because no handler knows their type. */
@@ -37,11 +46,12 @@ export class TransportConsumer {
   /** Handles one delivered record; rejects only when the record must be redelivered. */
   async handle(transport: MessageTransport, record: IncomingRecord): Promise<void> {
     const source = `${transport.name}:${record.topic}`;
-    let decoded;
+    let decoded: DecodedEnvelope;
     try {
       decoded = decodeCloudEvent(record);
+      if (this.options.acceptKeys?.length) verifySignature(decoded, this.options.acceptKeys);
     } catch (thrown) {
-      await this.rejectUndecodable(transport, record, asError(thrown), source);
+      await this.reject(transport, record, asError(thrown), source);
       return;
     }
     const handlers = this.registry.handlersFor(decoded.type);
@@ -53,17 +63,16 @@ export class TransportConsumer {
       this.tracker.record({ kind: 'no-handler', envelope: decoded, destination: source });
       return;
     }
-    const envelope: Envelope = {
-      ...decoded,
-      message: plainToInstance(handlers[0]!.messageClass as new () => object, decoded.message),
-    };
+    const messageClass = handlers[0]!.messageClass as new () => object;
+    const envelope: Envelope = { ...decoded, message: plainToInstance(messageClass, decoded.message) };
     this.tracker.record({ kind: 'received', envelope, destination: source });
     const run = (): Promise<void> => this.runHandlers(transport, record, envelope, source);
-    if (this.inbox && !(await this.inbox.receive(envelope, this.groupId, run))) {
-      this.logger.debug(`${source}: ${envelope.type} ${envelope.id} already handled by ${this.groupId}; duplicate discarded`);
-    } else if (!this.inbox) {
-      await run();
-    }
+    if (!this.options.inbox) return run();
+    const fresh = await this.options.inbox.receive(envelope, this.options.groupId, run);
+    if (!fresh)
+      this.logger.debug(
+        `${source}: ${envelope.type} ${envelope.id} already handled by ${this.options.groupId}; duplicate discarded`,
+      );
   }
 
   private async runHandlers(
@@ -96,7 +105,7 @@ export class TransportConsumer {
           errorType: outcome.error.name,
           message: outcome.error.message,
           attempts: outcome.attempts,
-          groupId: this.groupId,
+          groupId: this.options.groupId,
         });
       }
       progress.done.add(handler.id);
@@ -104,7 +113,8 @@ export class TransportConsumer {
     this.progress.delete(key);
   }
 
-  private async rejectUndecodable(
+  /** Dead-letters a record that must not reach any handler: undecodable, or failing verification. */
+  private async reject(
     transport: MessageTransport,
     record: IncomingRecord,
     error: Error,
@@ -126,7 +136,7 @@ export class TransportConsumer {
       errorType: error.name,
       message: error.message,
       attempts: 1,
-      groupId: this.groupId,
+      groupId: this.options.groupId,
     });
   }
 }

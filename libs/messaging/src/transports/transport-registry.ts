@@ -15,7 +15,8 @@ export class TransportRegistry {
   /** The transport called `name`; throws naming the configured ones when there is none. */
   get(name: string): MessageTransport {
     const transport = this.byName.get(name);
-    if (!transport) throw new Error(`No transport named '${name}' (configured: ${[...this.byName.keys()].join(', ')})`);
+    if (!transport)
+      throw new Error(`No transport named '${name}' (configured: ${[...this.byName.keys()].join(', ')})`);
     return transport;
   }
 
