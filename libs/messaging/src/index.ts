@@ -98,3 +98,8 @@ export { MessagingModule } from './module/messaging.module.js';
 export type { MessagingModuleOptions } from './module/messaging-options.js';
 export type { MessagingModuleExtras } from './module/messaging-module-definition.js';
 export { TRANSPORT_DECORATOR } from './module/messaging-tokens.js';
+
+export { CloudEventsServer, type CloudEventsServerOptions } from './microservices/cloud-events.server.js';
+export { CloudEventsClient, type CloudEventsClientOptions } from './microservices/cloud-events.client.js';
+export { CloudEventContext } from './microservices/cloud-event-context.js';
+export { PreserveErrorFilter } from './microservices/preserve-error.filter.js';
