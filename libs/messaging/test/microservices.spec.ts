@@ -29,7 +29,7 @@ const seen: { data: Record<string, unknown>; type: string; tenant?: string; atte
 
 @Controller()
 class InvoiceController {
-  @EventPattern(TOPIC)
+  @EventPattern<string>(TOPIC)
   issued(@Payload() data: Record<string, unknown>, @Ctx() context: CloudEventContext): void {
     const attempt = context.getAttempt();
     seen.push({ data, type: context.getEnvelope().type, tenant: context.getEnvelope().tenantId, attempt });

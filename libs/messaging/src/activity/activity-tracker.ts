@@ -18,6 +18,7 @@ export class ActivityTracker {
 
   /** Announces a step to every listener. A listener that throws does not disturb the bus. */
   record(record: Omit<ActivityRecord, 'at'>): void {
+    if (this.listeners.size === 0) return;
     const stamped = { ...record, at: new Date() };
     for (const listener of this.listeners) {
       try {

@@ -13,9 +13,12 @@ export class DurationLoggingMiddleware implements MessageMiddleware {
       return await next();
     } finally {
       const elapsed = performance.now() - started;
-      const line = `${execution.handler.id} handled ${execution.envelope.type} ${execution.envelope.id} in ${elapsed.toFixed(1)} ms`;
-      if (elapsed >= this.slowThresholdMs) this.logger.warn(`${line} (slow)`);
-      else this.logger.debug(line);
+      const slow = elapsed >= this.slowThresholdMs;
+      if (slow || Logger.isLevelEnabled('debug')) {
+        const line = `${execution.handler.id} handled ${execution.envelope.type} ${execution.envelope.id} in ${elapsed.toFixed(1)} ms`;
+        if (slow) this.logger.warn(`${line} (slow)`);
+        else this.logger.debug(line);
+      }
     }
   }
 }
