@@ -26,6 +26,8 @@ export { MessageBus } from './bus/message-bus.js';
 export type { PublishOptions, ScheduleOptions } from './bus/message-bus.types.js';
 export { MessageContext, type ContextualBus } from './bus/message-context.js';
 export type { Envelope } from './bus/envelope.js';
+export { TenantMismatchError, type AmbientTenant } from './bus/tenant-context.js';
+export { MessageFlow } from './bus/message-flow.js';
 
 export type { MessageMiddleware, MessageExecution, ExecutionMode } from './pipeline/message-middleware.js';
 export { MESSAGING_TRACER } from './pipeline/telemetry.middleware.js';

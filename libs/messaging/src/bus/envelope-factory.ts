@@ -5,13 +5,17 @@ import { currentTraceHeaders } from '../telemetry/trace-context.js';
 import type { Envelope } from './envelope.js';
 import type { PublishOptions } from './message-bus.types.js';
 import { MessageFlow } from './message-flow.js';
+import { TenantMismatchError, type AmbientTenant } from './tenant-context.js';
 
 /**
  * Wraps outgoing messages in envelopes: a fresh id, the ambient flow's correlation, causation and
  * tenant, the declared partition key (else the tenant), and the current trace context.
  */
 export class EnvelopeFactory {
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    private readonly ambientTenant?: AmbientTenant,
+  ) {}
 
   create<T extends object>(message: T, options: PublishOptions = {}): Envelope<T> {
     if (message === null || typeof message !== 'object') {
@@ -21,7 +25,10 @@ export class EnvelopeFactory {
     }
     const cause = MessageFlow.current();
     const id = options.id ?? randomUUID();
-    const tenantId = options.tenantId ?? ownTenant(message) ?? cause?.tenantId;
+    const tenantId = this.tenantOf(
+      message,
+      options.tenantId ?? cause?.tenantId ?? this.ambientTenant?.current(),
+    );
     return {
       id,
       type: messageTypeOf(message),
@@ -35,9 +42,18 @@ export class EnvelopeFactory {
       headers: { ...currentTraceHeaders(), ...options.headers },
     };
   }
+
+  /** The message's own tenant, which must agree with the tenant it is published for. */
+  private tenantOf(message: object, contextTenant: string | undefined): string | undefined {
+    const own = tenantProperty(message);
+    if (own && contextTenant && own !== contextTenant) {
+      throw new TenantMismatchError(messageTypeOf(message), own, contextTenant);
+    }
+    return own ?? contextTenant;
+  }
 }
 
-function ownTenant(message: object): string | undefined {
+function tenantProperty(message: object): string | undefined {
   const tenantId = (message as { tenantId?: unknown }).tenantId;
   return typeof tenantId === 'string' && tenantId ? tenantId : undefined;
 }

@@ -13,6 +13,8 @@ export interface HandlerDescriptor {
   readonly message: MessageMetadata;
   /** The local queue that runs it (for messages that do not arrive through a transport). */
   readonly queue: string;
+  /** The decorated method itself, so middleware can read its metadata (`Reflect.getMetadata(key, handler.method)`). */
+  readonly method: (...args: never[]) => unknown;
   /** Calls the method with resolved arguments. */
   invoke(context: MessageContext): Promise<unknown>;
 }

@@ -102,6 +102,7 @@ export class HandlerRegistry {
       messageClass: messageClass as MessageClass,
       message,
       queue: options.queue ?? defaultQueueFor(messageClass as MessageClass),
+      method: target,
       invoke: async (context) =>
         target.call(instance, context.message, ...resolvers.map((resolve) => resolve(context))),
     };

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { AmbientTenant } from '../bus/tenant-context.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store.js';
 import type { ErrorPolicy, FailureAction } from '../errors/error-policy.js';
 import type { MessageMiddleware } from '../pipeline/message-middleware.js';
@@ -51,4 +52,6 @@ export interface MessagingModuleOptions {
   readonly inbox?: MessageInbox;
   /** HMAC signing of published integration events and verification of consumed ones. */
   readonly signing?: SigningOptions;
+  /** Where the ambient tenant comes from (the tenancy module provides it). */
+  readonly ambientTenant?: AmbientTenant;
 }

@@ -61,7 +61,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
     private readonly tracker: ActivityTracker,
     private readonly moduleRef: ModuleRef,
   ) {
-    this.envelopes = new EnvelopeFactory(options.source);
+    this.envelopes = new EnvelopeFactory(options.source, options.ambientTenant);
     this.transports = new Map(options.transports.map((transport) => [transport.name, transport]));
   }
 

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { AmbientTenant } from '../bus/tenant-context.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store.js';
 import { InMemoryDeadLetterStore } from '../dead-letters/in-memory-dead-letter-store.js';
 import { DEFAULT_FAILURE_ACTION, type ErrorPolicy, type FailureAction } from '../errors/error-policy.js';
@@ -39,6 +40,7 @@ export interface ResolvedMessagingOptions {
   readonly outbox?: OutgoingMessageSink;
   readonly inbox?: MessageInbox;
   readonly signing: SigningOptions;
+  readonly ambientTenant?: AmbientTenant;
 }
 
 /** Validates `options` and applies defaults; `decorate` wraps each transport (identity outside tests). */
@@ -78,5 +80,6 @@ export function resolveMessagingOptions(
     outbox: options.outbox,
     inbox: options.inbox,
     signing: options.signing ?? {},
+    ambientTenant: options.ambientTenant,
   };
 }
