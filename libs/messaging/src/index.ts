@@ -74,6 +74,7 @@ export type {
 export type { OutgoingMessageSink } from './transports/outgoing-message-sink.js';
 export type { MessageInbox } from './transports/message-inbox.js';
 export { TransportRegistry } from './transports/transport-registry.js';
+export { TopicAccessDeniedError, type TopicAccessPolicy } from './transports/topic-access.js';
 export {
   SignatureVerificationError,
   type SigningKey,

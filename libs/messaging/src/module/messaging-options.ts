@@ -10,6 +10,7 @@ import type { SigningOptions } from '../serialization/cloud-event-signature.js';
 import type { MessageScheduler } from '../scheduling/message-scheduler.js';
 import type { MessageInbox } from '../transports/message-inbox.js';
 import type { MessageTransport } from '../transports/message-transport.js';
+import type { TopicAccessPolicy } from '../transports/topic-access.js';
 import type { OutgoingMessageSink } from '../transports/outgoing-message-sink.js';
 
 /** Options of `MessagingModule.forRoot` / `forRootAsync`. */
@@ -54,4 +55,6 @@ export interface MessagingModuleOptions {
   readonly signing?: SigningOptions;
   /** Where the ambient tenant comes from (the tenancy module provides it). */
   readonly ambientTenant?: AmbientTenant;
+  /** Which topics this service may publish to and consume from; everything is allowed without one. */
+  readonly topicAccess?: TopicAccessPolicy;
 }

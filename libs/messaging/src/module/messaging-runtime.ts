@@ -89,6 +89,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
       groupId: this.options.consumerGroup,
       inbox: this.options.inbox,
       acceptKeys: this.options.signing.acceptKeys,
+      topicAccess: this.options.topicAccess,
     });
     for (const transport of this.options.transports)
       if (transport.activity) this.tracker.registerSource(transport.activity);
@@ -180,6 +181,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   private async deliver(route: Route, envelope: Envelope): Promise<void> {
     const destination = describeRoute(route);
     if (route.kind === 'transport') {
+      this.options.topicAccess?.assertPublish(route.topic, envelope.tenantId);
       const encoded = encodeCloudEvent(envelope, route.topic);
       const signWith = this.options.signing.signWith;
       const record = signWith ? signRecord(encoded, envelope, signWith) : encoded;

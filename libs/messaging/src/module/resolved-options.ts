@@ -13,6 +13,7 @@ import type { MessageScheduler } from '../scheduling/message-scheduler.js';
 import { InMemoryTransport } from '../transports/in-memory/in-memory-transport.js';
 import type { MessageInbox } from '../transports/message-inbox.js';
 import type { MessageTransport } from '../transports/message-transport.js';
+import type { TopicAccessPolicy } from '../transports/topic-access.js';
 import type { OutgoingMessageSink } from '../transports/outgoing-message-sink.js';
 import type { MessagingModuleOptions } from './messaging-options.js';
 import { validateMessagingOptions } from './options-validation.js';
@@ -41,6 +42,7 @@ export interface ResolvedMessagingOptions {
   readonly inbox?: MessageInbox;
   readonly signing: SigningOptions;
   readonly ambientTenant?: AmbientTenant;
+  readonly topicAccess?: TopicAccessPolicy;
 }
 
 /** Validates `options` and applies defaults; `decorate` wraps each transport (identity outside tests). */
@@ -81,5 +83,6 @@ export function resolveMessagingOptions(
     inbox: options.inbox,
     signing: options.signing ?? {},
     ambientTenant: options.ambientTenant,
+    topicAccess: options.topicAccess,
   };
 }

@@ -9,6 +9,7 @@ import { decodeCloudEvent, type DecodedEnvelope } from '../serialization/cloud-e
 import { verifySignature, type SigningKey } from '../serialization/cloud-event-signature.js';
 import type { MessageInbox } from './message-inbox.js';
 import type { IncomingRecord, MessageTransport } from './message-transport.js';
+import type { TopicAccessPolicy } from './topic-access.js';
 
 /** Settings of a {@link TransportConsumer}. */
 export interface TransportConsumerOptions {
@@ -17,11 +18,13 @@ export interface TransportConsumerOptions {
   readonly inbox?: MessageInbox;
   /** When non-empty, only events signed with one of these keys are handled. */
   readonly acceptKeys?: readonly SigningKey[];
+  /** Records this service may not consume are dead-lettered, never handled. */
+  readonly topicAccess?: TopicAccessPolicy;
 }
 
 /**
- * Turns records a transport delivers into handler executions. A record that cannot be decoded or
- * fails signature verification is dead-lettered at once; a record of an unknown type is logged,
+ * Turns records a transport delivers into handler executions. A record that cannot be decoded,
+ * fails signature verification or may not be consumed here is dead-lettered at once; a record of an unknown type is logged,
  * counted and skipped; a handler that asks for a requeue makes the transport redeliver the record,
  * and handlers that already succeeded for it are not run again.
  */
@@ -50,6 +53,7 @@ export class TransportConsumer {
     try {
       decoded = decodeCloudEvent(record);
       if (this.options.acceptKeys?.length) verifySignature(decoded, this.options.acceptKeys);
+      this.options.topicAccess?.assertConsume(record.topic, decoded.tenantId);
     } catch (thrown) {
       await this.reject(transport, record, asError(thrown), source);
       return;
