@@ -94,7 +94,7 @@ export {
 export { deadLetterHeaders } from './transports/dead-letter-headers.js';
 
 export { ActivityTracker, type ActivityListener } from './activity/activity-tracker.js';
-export type { ActivityRecord, ActivityKind } from './activity/activity-record.js';
+export type { ActivityRecord, ActivityKind, FailureOutcome } from './activity/activity-record.js';
 export type { ActivitySource } from './activity/activity-source.js';
 
 export { MessagingModule } from './module/messaging.module.js';

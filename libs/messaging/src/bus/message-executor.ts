@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { ActivityTracker } from '../activity/activity-tracker.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store.js';
-import type { FailureDecider } from '../errors/failure-decision.js';
+import type { FailureDecider, FailureDecision } from '../errors/failure-decision.js';
+import type { FailureOutcome } from '../activity/activity-record.js';
 import { asError } from '../errors/messaging-errors.js';
 import type { HandlerDescriptor } from '../handlers/handler-descriptor.js';
 import type { ExecutionMode, MessageExecution } from '../pipeline/message-middleware.js';
@@ -75,6 +76,7 @@ export class MessageExecutor {
         return { status: 'succeeded', value };
       } catch (thrown) {
         const error = asError(thrown);
+        const decision = this.deps.decider.decide(error, envelope.type, attempt);
         this.deps.tracker.record({
           kind: 'failed',
           envelope,
@@ -82,8 +84,8 @@ export class MessageExecutor {
           destination: source,
           attempt,
           error,
+          outcome: failureOutcome(decision, mode),
         });
-        const decision = this.deps.decider.decide(error, envelope.type, attempt);
         if (decision.kind === 'retry') {
           this.logger.warn(
             `${handler.id} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}), retrying in ${decision.delayMs} ms: ${error.message}`,
@@ -143,6 +145,14 @@ export class MessageExecutor {
       error,
     });
   }
+}
+
+/** What follows a failed attempt, as announced on its `failed` record. */
+function failureOutcome(decision: FailureDecision, mode: ExecutionMode): FailureOutcome {
+  if (decision.kind === 'retry') return 'retry';
+  if (mode === 'invoke') return 'thrown';
+  if (decision.kind === 'discard') return 'discarded';
+  return decision.kind === 'requeue' ? 'requeue' : 'dead-lettered';
 }
 
 /**

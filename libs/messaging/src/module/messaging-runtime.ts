@@ -181,7 +181,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   private async deliver(route: Route, envelope: Envelope): Promise<void> {
     const destination = describeRoute(route);
     if (route.kind === 'transport') {
-      this.options.topicAccess?.assertPublish(route.topic, envelope.tenantId);
+      this.options.topicAccess?.assertPublish(route.topic, envelope.tenantId, envelope);
       const encoded = encodeCloudEvent(envelope, route.topic);
       const signWith = this.options.signing.signWith;
       const record = signWith ? signRecord(encoded, envelope, signWith) : encoded;
@@ -192,6 +192,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
         kind: 'sent',
         envelope,
         destination: enlisted ? `outbox → ${destination}` : destination,
+        topic: route.topic,
       });
       return;
     }

@@ -1,3 +1,4 @@
+import type { Envelope } from '../bus/envelope.js';
 import { NonRetryableError } from '../errors/messaging-errors.js';
 
 /**
@@ -5,8 +6,8 @@ import { NonRetryableError } from '../errors/messaging-errors.js';
  * module builds one from configuration). Each check throws a {@link TopicAccessDeniedError} to deny.
  */
 export interface TopicAccessPolicy {
-  /** Throws when this service may not publish to `topic` (for `tenantId`). */
-  assertPublish(topic: string, tenantId: string | undefined): void;
+  /** Throws when this service may not publish to `topic` (for `tenantId`); `envelope` is the message being published. */
+  assertPublish(topic: string, tenantId: string | undefined, envelope: Envelope): void;
   /** Throws when this service may not consume `topic` (for `tenantId`). */
   assertConsume(topic: string, tenantId: string | undefined): void;
 }

@@ -51,7 +51,7 @@ export class TransportConsumer {
     const source = `${transport.name}:${record.topic}`;
     let decoded: DecodedEnvelope;
     try {
-      decoded = decodeCloudEvent(record);
+      decoded = withTenantFallback(decodeCloudEvent(record));
       if (this.options.acceptKeys?.length) verifySignature(decoded, this.options.acceptKeys);
       this.options.topicAccess?.assertConsume(record.topic, decoded.tenantId);
     } catch (thrown) {
@@ -69,7 +69,7 @@ export class TransportConsumer {
     }
     const messageClass = handlers[0]!.messageClass as new () => object;
     const envelope: Envelope = { ...decoded, message: plainToInstance(messageClass, decoded.message) };
-    this.tracker.record({ kind: 'received', envelope, destination: source });
+    this.tracker.record({ kind: 'received', envelope, destination: source, topic: record.topic });
     const run = (): Promise<void> => this.runHandlers(transport, record, envelope, source);
     if (!this.options.inbox) return run();
     const fresh = await this.options.inbox.receive(envelope, this.options.groupId, run);
@@ -143,4 +143,12 @@ export class TransportConsumer {
       groupId: this.options.groupId,
     });
   }
+}
+
+/** The tenant of an event without the tenant extension is its `tenantId` property, when it has one. */
+function withTenantFallback(decoded: DecodedEnvelope): DecodedEnvelope {
+  const property = decoded.message.tenantId;
+  return decoded.tenantId || typeof property !== 'string' || !property
+    ? decoded
+    : { ...decoded, tenantId: property };
 }
