@@ -2,7 +2,7 @@
 # Run a real single-node Apache Kafka 4.x broker (KRaft, broker+controller)
 # from the Maven Central jars -- no Docker, no tarball.
 #
-#   scripts/kafka.sh start    # idempotent; fresh data dir on every real start
+#   scripts/kafka.sh start    # idempotent; fresh data dir on every real start (unless KAFKA_KEEP_DATA=1)
 #   scripts/kafka.sh stop     # TERM, wait up to 20 s, then KILL
 #   scripts/kafka.sh status   # "running" (exit 0) / "stopped" (exit 1)
 #
@@ -10,6 +10,8 @@
 #   MOMENTUM_KAFKA_HOME   cache dir for jars + runtime (default ~/.cache/momentum-kafka)
 #   KAFKA_PORT            PLAINTEXT port on 127.0.0.1 (default 9092); controller = port+1
 #   KAFKA_START_TIMEOUT   seconds to wait for readiness (default 90)
+#   KAFKA_KEEP_DATA       1: start on the data dir of the previous run when there is one (topics,
+#                         records and group offsets survive a stop/start, as on a real restart)
 #   JAVA / JAVA_HOME      java binary to use (default: $JAVA_HOME/bin/java or java)
 #   MVN                   maven binary (default mvn)
 #
@@ -203,18 +205,22 @@ cmd_start() {
   local cp="$LIBS_DIR/*"   # quoted: java expands the wildcard, not the shell
   local log_opts=("-Dlog4j2.configurationFile=$LOG4J_PROPS" "-Dkafka.logs.dir=$LOG_DIR")
 
-  rm -rf "$DATA_DIR"
-  mkdir -p "$DATA_DIR"
   : >"$LOG_FILE"
   rm -f "$PID_FILE"
 
-  local cluster_id
-  cluster_id="$(new_cluster_id)"
-  if ! "$JAVA" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true "${log_opts[@]}" -cp "$cp" \
-      kafka.tools.StorageTool format --standalone --cluster-id "$cluster_id" --config "$PROPS" \
-      >>"$LOG_FILE" 2>&1; then
-    print_log_tail
-    die "kafka.tools.StorageTool format failed (see log above)"
+  if [[ "${KAFKA_KEEP_DATA:-0}" == 1 && -f "$DATA_DIR/meta.properties" ]]; then
+    echo "kafka: keeping the data of the previous run in $DATA_DIR (KAFKA_KEEP_DATA=1)"
+  else
+    rm -rf "$DATA_DIR"
+    mkdir -p "$DATA_DIR"
+    local cluster_id
+    cluster_id="$(new_cluster_id)"
+    if ! "$JAVA" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true "${log_opts[@]}" -cp "$cp" \
+        kafka.tools.StorageTool format --standalone --cluster-id "$cluster_id" --config "$PROPS" \
+        >>"$LOG_FILE" 2>&1; then
+      print_log_tail
+      die "kafka.tools.StorageTool format failed (see log above)"
+    fi
   fi
 
   # New session (setsid -f): the broker survives the end of this shell / CI

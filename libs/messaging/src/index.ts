@@ -106,3 +106,33 @@ export { CloudEventsServer, type CloudEventsServerOptions } from './microservice
 export { CloudEventsClient, type CloudEventsClientOptions } from './microservices/cloud-events.client.js';
 export { CloudEventContext } from './microservices/cloud-event-context.js';
 export { PreserveErrorFilter } from './microservices/preserve-error.filter.js';
+
+export { KafkaTransport, type ListenerCircuit } from './transports/kafka/kafka-transport.js';
+export type {
+  KafkaTransportOptions,
+  KafkaConnectionOptions,
+  KafkaSaslOptions,
+  KafkaProducerSettings,
+  KafkaConsumerSettings,
+  KafkaCircuitBreakerSettings,
+  KafkaTopicSettings,
+  TopicProvisioning,
+} from './transports/kafka/kafka-transport-options.js';
+export type {
+  KafkaClient,
+  KafkaProducerClient,
+  KafkaProducerOptions,
+  KafkaConsumerClient,
+  KafkaConsumerOptions,
+  KafkaConsumerRun,
+  KafkaBatch,
+  KafkaHeartbeat,
+  KafkaCommitOffset,
+  KafkaTopicPartitions,
+  KafkaAdminClient,
+  KafkaTopicSpec,
+  KafkaCompression,
+} from './transports/kafka/kafka-client.js';
+export { KafkajsClient, kafkajsConfig, type KafkajsConnection } from './transports/kafka/kafkajs-client.js';
+export { KafkaPublishError } from './transports/kafka/kafka-publish-error.js';
+export type { CircuitState } from './transports/kafka/circuit-breaker.js';
