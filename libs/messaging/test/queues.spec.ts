@@ -15,6 +15,31 @@ class Step {
   }
 }
 
+@DomainEvent()
+class TenantWork {
+  constructor(
+    readonly tenantId: string,
+    readonly seq: number,
+  ) {}
+}
+
+@Injectable()
+class TenantWorkHandler {
+  readonly finished: string[] = [];
+  readonly running = new Map<string, number>();
+  readonly peak = new Map<string, number>();
+
+  @EventHandler()
+  async work(event: TenantWork): Promise<void> {
+    const now = (this.running.get(event.tenantId) ?? 0) + 1;
+    this.running.set(event.tenantId, now);
+    this.peak.set(event.tenantId, Math.max(now, this.peak.get(event.tenantId) ?? 0));
+    await new Promise((resolve) => setImmediate(resolve));
+    this.running.set(event.tenantId, this.running.get(event.tenantId)! - 1);
+    this.finished.push(`${event.tenantId}${event.seq}`);
+  }
+}
+
 @Message({ type: 'inline-note' })
 class InlineNote {
   constructor(readonly text: string) {}
@@ -127,5 +152,51 @@ describe('local queues', () => {
     await harness.close();
     expect(handler.finished).toHaveLength(6);
     harness = undefined;
+  });
+
+  describe('fairness between tenants', () => {
+    async function flood(options: Parameters<typeof startMessagingApp>[1]) {
+      harness = await startMessagingApp([TenantWorkHandler], options);
+      for (let seq = 1; seq <= 1_000; seq++) await harness.bus.publish(new TenantWork('A', seq));
+      for (let seq = 1; seq <= 5; seq++) await harness.bus.publish(new TenantWork('B', seq));
+      const handler = harness.app.get(TenantWorkHandler);
+      await harness.waitFor(() => handler.finished.length === 1_005, 20_000);
+      return handler;
+    }
+
+    it("finishes a quiet tenant's few messages long before a flooding tenant's backlog drains", async () => {
+      const handler = await flood({ queues: { 'domain-events': { parallelism: 4, capacity: 2_000 } } });
+      const lastOfB = handler.finished.indexOf('B5');
+      expect(handler.finished.filter((entry) => entry.startsWith('B'))).toEqual([
+        'B1',
+        'B2',
+        'B3',
+        'B4',
+        'B5',
+      ]);
+      expect(lastOfB).toBeLessThan(100);
+      expect(handler.finished.at(-1)).toBe('A1000');
+    });
+
+    it('caps the slots one tenant holds when messages are not ordered by key', async () => {
+      const handler = await flood({
+        queues: {
+          'domain-events': {
+            parallelism: 4,
+            capacity: 2_000,
+            orderedByKey: false,
+            maxConcurrentPerTenant: 2,
+          },
+        },
+      });
+      expect(handler.peak.get('A')).toBe(2);
+      expect(handler.finished.indexOf('B5')).toBeLessThan(100);
+    });
+
+    it('rejects a per-tenant limit that is not a positive integer, naming the option', async () => {
+      await expect(
+        startMessagingApp([], { queues: { work: { maxConcurrentPerTenant: 0 } } }),
+      ).rejects.toThrow(/option 'queues\.work\.maxConcurrentPerTenant' must be a positive integer/);
+    });
   });
 });

@@ -24,6 +24,7 @@ export function validateMessagingOptions(options: MessagingModuleOptions): void 
     }
     positiveInteger(`queues.${name}.parallelism`, queue.parallelism);
     positiveInteger(`queues.${name}.capacity`, queue.capacity);
+    positiveInteger(`queues.${name}.maxConcurrentPerTenant`, queue.maxConcurrentPerTenant);
     if (queue.mode === 'durable' && !options.durableQueueStore) {
       throw new MessagingConfigurationError(
         `queues.${name}.mode`,

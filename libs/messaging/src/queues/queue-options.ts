@@ -15,6 +15,11 @@ export interface QueueOptions {
   readonly capacity?: number;
   /** Run messages with the same partition key one after another, in publish order. Default true. */
   readonly orderedByKey?: boolean;
+  /**
+   * Most handlers of one tenant running at once (buffered and durable), so one tenant's burst
+   * cannot take every slot. Default: no limit beyond `parallelism`.
+   */
+  readonly maxConcurrentPerTenant?: number;
 }
 
 /** Queue options with every default applied. */
@@ -26,4 +31,5 @@ export const QUEUE_DEFAULTS: ResolvedQueueOptions = {
   parallelism: 4,
   capacity: 10_000,
   orderedByKey: true,
+  maxConcurrentPerTenant: Number.POSITIVE_INFINITY,
 };
