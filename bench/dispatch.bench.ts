@@ -2,7 +2,14 @@ import { EventEmitter } from 'node:events';
 import { Injectable, Module, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule, EventBus, EventsHandler, type IEventHandler } from '@nestjs/cqrs';
-import { DomainEvent, EventHandler, InMemoryBroker, InMemoryTransport, MessageBus, MessagingModule } from '@momentum/messaging';
+import {
+  DomainEvent,
+  EventHandler,
+  InMemoryBroker,
+  InMemoryTransport,
+  MessageBus,
+  MessagingModule,
+} from '@momentum/messaging';
 import { compare, perSecond, type Variant } from './support/measure.js';
 import { ratio, type Benchmark, type BenchResult } from './support/report.js';
 
@@ -72,7 +79,10 @@ async function emitterVariant(handlers: number): Promise<Variant> {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   for (let i = 0; i < handlers; i++) emitter.on(`bench.event-${i}`, () => handled.count++);
-  return { name: `EventEmitter, ${handlers} handler(s)`, round: () => measure((n) => emitter.emit('bench.event-0', { n })) };
+  return {
+    name: `EventEmitter, ${handlers} handler(s)`,
+    round: () => measure((n) => emitter.emit('bench.event-0', { n })),
+  };
 }
 
 async function cqrsVariant(handlers: number, apps: INestApplicationContext[]): Promise<Variant> {
@@ -83,10 +93,17 @@ async function cqrsVariant(handlers: number, apps: INestApplicationContext[]): P
   apps.push(app);
   const bus = app.get(EventBus);
   const First = events[0]!;
-  return { name: `@nestjs/cqrs EventBus, ${handlers} handler(s)`, round: () => measure((n) => bus.publish(new First(n))) };
+  return {
+    name: `@nestjs/cqrs EventBus, ${handlers} handler(s)`,
+    round: () => measure((n) => bus.publish(new First(n))),
+  };
 }
 
-async function busVariant(handlers: number, mode: 'inline' | 'buffered', apps: INestApplicationContext[]): Promise<Variant> {
+async function busVariant(
+  handlers: number,
+  mode: 'inline' | 'buffered',
+  apps: INestApplicationContext[],
+): Promise<Variant> {
   const events = eventClasses(handlers);
   @Module({
     imports: [
@@ -103,7 +120,10 @@ async function busVariant(handlers: number, mode: 'inline' | 'buffered', apps: I
   apps.push(app);
   const bus = app.get(MessageBus);
   const First = events[0]!;
-  return { name: `momentum bus (${mode}), ${handlers} handler(s)`, round: () => measure((n) => bus.publish(new First(n))) };
+  return {
+    name: `momentum bus (${mode}), ${handlers} handler(s)`,
+    round: () => measure((n) => bus.publish(new First(n))),
+  };
 }
 
 /** Benchmark 5 of the suite: in-process dispatch cost as the number of unrelated handlers grows. */
@@ -120,16 +140,29 @@ export const dispatchBenchmark: Benchmark = {
       }
       const results = await compare(variants, ROUNDS);
       const rate = (name: string) => results[name]!.median;
-      const costRatio = (mode: string) => rate(`momentum bus (${mode}), 1 handler(s)`) / rate(`momentum bus (${mode}), 100 handler(s)`);
+      const costRatio = (mode: string) =>
+        rate(`momentum bus (${mode}), 1 handler(s)`) / rate(`momentum bus (${mode}), 100 handler(s)`);
       return {
         name: 'dispatch',
         unit: 'publishes/s',
         variants: results,
         ratios: [
           ratio('our cost per publish, 100 unrelated handlers / 1 (inline)', costRatio('inline'), '≤ 1.1'),
-          ratio('our cost per publish, 100 unrelated handlers / 1 (buffered)', costRatio('buffered'), '≤ 1.1'),
-          ratio('ours (inline) / @nestjs/cqrs, 1 handler (throughput)', rate('momentum bus (inline), 1 handler(s)') / rate('@nestjs/cqrs EventBus, 1 handler(s)'), '≥ 0'),
-          ratio('ours (inline) / EventEmitter, 1 handler (throughput)', rate('momentum bus (inline), 1 handler(s)') / rate('EventEmitter, 1 handler(s)'), '≥ 0'),
+          ratio(
+            'our cost per publish, 100 unrelated handlers / 1 (buffered)',
+            costRatio('buffered'),
+            '≤ 1.1',
+          ),
+          ratio(
+            'ours (inline) / @nestjs/cqrs, 1 handler (throughput)',
+            rate('momentum bus (inline), 1 handler(s)') / rate('@nestjs/cqrs EventBus, 1 handler(s)'),
+            '≥ 0',
+          ),
+          ratio(
+            'ours (inline) / EventEmitter, 1 handler (throughput)',
+            rate('momentum bus (inline), 1 handler(s)') / rate('EventEmitter, 1 handler(s)'),
+            '≥ 0',
+          ),
         ],
         notes: [
           'Each publish is awaited and counted as done when its handler ran; our bus runs the full pipeline (telemetry no-op without an SDK, validation, logging).',

@@ -28,7 +28,11 @@ export function summarize(samples: readonly number[]): Summary {
  * Runs every variant `warmup` times, then `rounds` times interleaved (A, B, C, A, B, C, …) so drift
  * on a shared machine hits all variants alike, and summarises each variant's rates.
  */
-export async function compare(variants: readonly Variant[], rounds: number, warmup = 1): Promise<Record<string, Summary>> {
+export async function compare(
+  variants: readonly Variant[],
+  rounds: number,
+  warmup = 1,
+): Promise<Record<string, Summary>> {
   for (let i = 0; i < warmup; i++) for (const variant of variants) await variant.round();
   const samples = new Map(variants.map((variant) => [variant.name, [] as number[]]));
   for (let i = 0; i < rounds; i++) {

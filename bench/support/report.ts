@@ -31,7 +31,9 @@ export interface Benchmark {
 /** The repository's `bench/results` folder, whether running from source or from `dist/bench`. */
 export function resultsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '..', '..', '..') : join(here, '..', '..');
+  const root = here.includes(`${join('dist', 'bench')}`)
+    ? join(here, '..', '..', '..')
+    : join(here, '..', '..');
   return join(root, 'bench', 'results');
 }
 
@@ -54,7 +56,10 @@ export function ratio(label: string, value: number, target: string): Ratio {
 /** The Markdown table of every ratio of every result. */
 export function ratioTable(results: readonly BenchResult[]): string {
   const rows = results.flatMap((result) =>
-    result.ratios.map((r) => `| ${result.name} | ${r.label} | ${r.value.toFixed(3)} | ${r.target} | ${r.met ? 'met' : 'MISSED'} |`),
+    result.ratios.map(
+      (r) =>
+        `| ${result.name} | ${r.label} | ${r.value.toFixed(3)} | ${r.target} | ${r.met ? 'met' : 'MISSED'} |`,
+    ),
   );
   return ['| Benchmark | Ratio | Value | Target | |', '|---|---|---|---|---|', ...rows].join('\n');
 }
