@@ -51,14 +51,31 @@ export function rawKafka(brokers: readonly string[] = KAFKA_BROKERS): InstanceTy
   });
 }
 
-/** Creates the topics with {@link PARTITIONS} partitions and waits for their leaders. */
+/**
+ * Creates the topics with {@link PARTITIONS} partitions and waits until every partition has a
+ * leader. kafkajs's own `waitForLeaders` gives up when a fresh topic is briefly unknown to the
+ * broker's metadata, so the wait is done here, tolerating that.
+ */
 export async function createTopics(topics: readonly string[], brokers = KAFKA_BROKERS): Promise<void> {
-  await withAdmin(brokers, (admin) =>
-    admin.createTopics({
-      waitForLeaders: true,
+  await withAdmin(brokers, async (admin) => {
+    await admin.createTopics({
+      waitForLeaders: false,
       topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
-    }),
-  );
+    });
+    await eventually(
+      async () => {
+        try {
+          const { topics: described } = await admin.fetchTopicMetadata({ topics: [...topics] });
+          return described.every(
+            (topic) => topic.partitions.length === PARTITIONS && topic.partitions.every((p) => p.leader >= 0),
+          );
+        } catch {
+          return false;
+        }
+      },
+      () => `leaders for every partition of ${topics.join(', ')}`,
+    );
+  });
 }
 
 /** Deletes the topics, ignoring those already gone. */
