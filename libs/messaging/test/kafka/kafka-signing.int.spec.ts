@@ -77,11 +77,14 @@ describe('signed integration events over Kafka', () => {
     const dlq = await readTopic(`${topic}.dlq`, 2, 60_000);
     expect(handler.handled.sort()).toEqual(['after-rotation', 'before-rotation']);
     const header = (record: (typeof dlq)[number], name: string) => record.message.headers?.[name]?.toString();
-    const reasons = dlq.map((record) => header(record, 'dlq-error-message')).sort();
-    expect(reasons).toEqual([
-      expect.stringMatching(/has an invalid signature for key 'k-old'/),
-      expect.stringMatching(/is not signed/),
-    ]);
+    const reasons = dlq.map((record) => header(record, 'dlq-error-message'));
+    expect(reasons).toHaveLength(2);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/has an invalid signature for key 'k-old'/),
+        expect.stringMatching(/is not signed/),
+      ]),
+    );
     expect(dlq.map((record) => header(record, 'dlq-error-type'))).toEqual([
       'SignatureVerificationError',
       'SignatureVerificationError',
