@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { dispatchBenchmark } from './dispatch.bench.js';
 import { publishBenchmark } from './publish.bench.js';
+import { outboxWriteBenchmark, relayDrainBenchmark } from './outbox.bench.js';
 import { ratioTable, writeResult, type Benchmark, type BenchResult } from './support/report.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add new ones here. */
-const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, publishBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, publishBenchmark, outboxWriteBenchmark, relayDrainBenchmark];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !BENCHMARKS.some((bench) => bench.name === name));

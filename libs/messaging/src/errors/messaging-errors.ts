@@ -12,6 +12,11 @@ export interface FieldError {
 export abstract class NonRetryableError extends Error {
   /** Marks the error as not worth retrying. */
   readonly nonRetryable = true;
+
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
 }
 
 /** A message failed `class-validator` validation. */

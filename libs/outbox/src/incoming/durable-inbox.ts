@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Envelope, MessageInbox } from '@momentum/messaging';
+import type { ResolvedOutboxOptions } from '../config/resolved-options.js';
+import { RESOLVED_OUTBOX_OPTIONS } from '../module/outbox-tokens.js';
+import { MessageStore } from '../schema/message-store.js';
+import { Outbox } from '../transactions/outbox.service.js';
+
+/**
+ * Header a replayed dead letter carries: only the consumer group named in it handles the replay;
+ * every other group's inbox discards it as a duplicate.
+ */
+export const REPLAY_FOR_HEADER = 'momentum-replay-for';
+
+/**
+ * The bus's {@link MessageInbox} on the `incoming` table. Each delivery runs in one new transaction
+ * that first inserts the (message id, consumer) row: a duplicate finds the row (or waits for a
+ * concurrent delivery's transaction and then finds it) and is discarded; otherwise the handlers run
+ * in that transaction, so their writes, the messages they publish (outbox rows) and the handled mark
+ * commit together, or roll back together when a handler fails and the transport redelivers.
+ */
+@Injectable()
+export class DurableInbox implements MessageInbox {
+  constructor(
+    @Inject(Outbox) private readonly outbox: Outbox,
+    @Inject(MessageStore) private readonly store: MessageStore,
+    @Inject(RESOLVED_OUTBOX_OPTIONS) private readonly options: ResolvedOutboxOptions,
+  ) {}
+
+  async receive(envelope: Envelope, consumer: string, handle: () => Promise<void>): Promise<boolean> {
+    const replayFor = envelope.headers[REPLAY_FOR_HEADER];
+    if (replayFor !== undefined && replayFor !== consumer) return false;
+    return this.outbox.runInNewTransaction(
+      async (queryRunner) => {
+        const fresh = await this.store.incoming.markHandled(queryRunner.manager, {
+          id: envelope.id,
+          consumer,
+          messageType: envelope.type,
+          tenantId: envelope.tenantId,
+          keepMs: this.options.inbox.keepHandledMs,
+        });
+        if (fresh) await handle();
+        return fresh;
+      },
+      {},
+      { envelope, consumer },
+    );
+  }
+}

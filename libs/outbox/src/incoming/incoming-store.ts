@@ -1,0 +1,177 @@
+import type { EntityManager } from 'typeorm';
+import { queryRows } from '../database/sql.js';
+import type { StoreTables } from '../schema/store-tables.js';
+import type { StoredEnvelope } from './stored-envelope.js';
+
+/** Consumer name of the rows of durable local queue `queue`. */
+export function queueConsumer(queue: string): string {
+  return `queue:${queue}`;
+}
+
+/** Consumer name of scheduled rows. */
+export const SCHEDULED_CONSUMER = 'scheduled';
+
+/** SQL over the `incoming` table: inbox marks, durable-queue rows and scheduled messages. */
+export class IncomingStore {
+  constructor(private readonly t: StoreTables) {}
+
+  /**
+   * Records that `consumer` handled message `id`, kept for `keepMs`; resolves false when a row for
+   * the pair exists already (a duplicate). A concurrent insert of the same pair waits for the other
+   * transaction and then sees the duplicate, so concurrent deliveries are told apart too.
+   */
+  async markHandled(
+    manager: EntityManager,
+    row: { id: string; consumer: string; messageType: string; tenantId?: string; keepMs: number },
+  ): Promise<boolean> {
+    const inserted = await queryRows(
+      manager,
+      `INSERT INTO ${this.t.incoming} (id, consumer, status, message_type, tenant_id, keep_until)
+       VALUES ($1, $2, 'handled', $3, $4, now() + $5::int * interval '1 millisecond')
+       ON CONFLICT (id, consumer) DO NOTHING RETURNING 1`,
+      [row.id, row.consumer, row.messageType, row.tenantId ?? null, row.keepMs],
+    );
+    return inserted.length === 1;
+  }
+
+  /** Forgets that `consumer` handled `id`, so a replay of it is not discarded as a duplicate. */
+  async forget(manager: EntityManager, id: string, consumer: string): Promise<void> {
+    await manager.query(`DELETE FROM ${this.t.incoming} WHERE id = $1 AND consumer = $2`, [id, consumer]);
+  }
+
+  /** Stores envelopes waiting to run for `consumer`, owned by node `ownerId` (0: by whoever recovers them). */
+  async enqueue(
+    manager: EntityManager,
+    consumer: string,
+    envelopes: readonly StoredEnvelope[],
+    ownerId: number,
+  ): Promise<void> {
+    if (envelopes.length === 0) return;
+    await manager.query(
+      `INSERT INTO ${this.t.incoming} (id, consumer, status, owner_id, message_type, tenant_id, envelope)
+       SELECT e.env->>'id', $2, 'incoming', $3, e.env->>'type', e.env->>'tenantId', e.env
+       FROM jsonb_array_elements($1::jsonb) AS e(env)
+       ON CONFLICT (id, consumer) DO NOTHING`,
+      [JSON.stringify(envelopes), consumer, ownerId],
+    );
+  }
+
+  /** Marks a stored envelope handled, kept for `keepMs` to recognise redeliveries. */
+  async complete(manager: EntityManager, id: string, consumer: string, keepMs: number): Promise<void> {
+    await manager.query(
+      `UPDATE ${this.t.incoming} SET status = 'handled', owner_id = 0, keep_until = now() + $3::int * interval '1 millisecond'
+       WHERE id = $1 AND consumer = $2 AND status = 'incoming'`,
+      [id, consumer, keepMs],
+    );
+  }
+
+  /**
+   * Takes ownership of up to `limit` envelopes waiting for `consumer` that belong to node `ownerId`,
+   * to nobody, or to a node no longer registered, oldest first, and returns them.
+   */
+  async claimPending(
+    manager: EntityManager,
+    consumer: string,
+    ownerId: number,
+    limit: number,
+  ): Promise<StoredEnvelope[]> {
+    const rows = await queryRows<{ envelope: StoredEnvelope }>(
+      manager,
+      `WITH claimable AS (
+         SELECT i.id, i.consumer, i.received_at FROM ${this.t.incoming} i
+         WHERE i.consumer = $1 AND i.status = 'incoming'
+           AND (i.owner_id IN (0, $2) OR NOT EXISTS (SELECT 1 FROM ${this.t.nodes} n WHERE n.id = i.owner_id))
+         ORDER BY i.received_at
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE ${this.t.incoming} i SET owner_id = $2 FROM claimable c
+         WHERE i.id = c.id AND i.consumer = c.consumer
+         RETURNING i.envelope, c.received_at
+       )
+       SELECT envelope FROM claimed ORDER BY received_at`,
+      [consumer, ownerId, limit],
+    );
+    return rows.map((row) => row.envelope);
+  }
+
+  /** Stores `envelope` to be released at `dueAt`; storing the same message twice keeps the first. */
+  async schedule(manager: EntityManager, envelope: StoredEnvelope, dueAt: Date): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${this.t.incoming} (id, consumer, status, execution_time, message_type, tenant_id, envelope)
+       VALUES ($1, $2, 'scheduled', $3, $4, $5, $6::jsonb)
+       ON CONFLICT (id, consumer) DO NOTHING`,
+      [
+        envelope.id,
+        SCHEDULED_CONSUMER,
+        dueAt,
+        envelope.type,
+        envelope.tenantId ?? null,
+        JSON.stringify(envelope),
+      ],
+    );
+  }
+
+  /**
+   * Deletes and returns up to `limit` due scheduled envelopes of the given types, earliest first,
+   * skipping rows another node is releasing. Released in the caller's transaction: if it rolls
+   * back, they stay scheduled.
+   */
+  async takeDue(manager: EntityManager, types: readonly string[], limit: number): Promise<StoredEnvelope[]> {
+    if (types.length === 0) return [];
+    const rows = await queryRows<{ envelope: StoredEnvelope }>(
+      manager,
+      `WITH due AS (
+         SELECT id, consumer, execution_time FROM ${this.t.incoming}
+         WHERE status = 'scheduled' AND execution_time <= now() AND message_type = ANY($1::text[])
+         ORDER BY execution_time
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       ), taken AS (
+         DELETE FROM ${this.t.incoming} i USING due d
+         WHERE i.id = d.id AND i.consumer = d.consumer
+         RETURNING i.envelope, d.execution_time
+       )
+       SELECT envelope FROM taken ORDER BY execution_time`,
+      [types, limit],
+    );
+    return rows.map((row) => row.envelope);
+  }
+
+  /** Deletes up to `limit` handled rows whose retention ended; returns how many. */
+  async purgeHandled(manager: EntityManager, limit: number): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      manager,
+      `WITH expired AS (
+         SELECT id, consumer FROM ${this.t.incoming}
+         WHERE status = 'handled' AND keep_until < now()
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       ), purged AS (
+         DELETE FROM ${this.t.incoming} i USING expired e WHERE i.id = e.id AND i.consumer = e.consumer RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM purged`,
+      [limit],
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Gives rows owned by unregistered (dead) nodes back to nobody, so any node recovers them; returns how many. */
+  async releaseOrphans(manager: EntityManager): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      manager,
+      `WITH released AS (
+         UPDATE ${this.t.incoming} i SET owner_id = 0
+         WHERE i.owner_id <> 0 AND NOT EXISTS (SELECT 1 FROM ${this.t.nodes} n WHERE n.id = i.owner_id)
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM released`,
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Gives the rows of node `ownerId` back to nobody (at its shutdown). */
+  async releaseOwner(manager: EntityManager, ownerId: number): Promise<void> {
+    await manager.query(`UPDATE ${this.t.incoming} SET owner_id = 0 WHERE owner_id = $1`, [ownerId]);
+  }
+}

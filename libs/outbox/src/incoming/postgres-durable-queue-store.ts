@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DurableQueueStore, Envelope } from '@momentum/messaging';
+import type { ResolvedOutboxOptions } from '../config/resolved-options.js';
+import { translateStoreError } from '../database/store-unavailable-error.js';
+import { RESOLVED_OUTBOX_OPTIONS } from '../module/outbox-tokens.js';
+import { NodeIdentity } from '../nodes/node-identity.js';
+import { MessageStore } from '../schema/message-store.js';
+import { Outbox } from '../transactions/outbox.service.js';
+import { TransactionScopes } from '../transactions/transaction-scopes.js';
+import { DurableQueueGates } from './durable-queue-gates.js';
+import { queueConsumer } from './incoming-store.js';
+import { MessageClasses } from './message-classes.js';
+import { restoreEnvelope, storeEnvelope } from './stored-envelope.js';
+
+/**
+ * The bus's {@link DurableQueueStore} on the `incoming` table. Messages published while a
+ * transaction is open become rows of that transaction, and their handlers run only once it
+ * committed (see `OutboxTransactionMiddleware`); otherwise they are stored on their own before
+ * `publish` returns. Rows are owned by this node until handled; rows of dead nodes are recovered.
+ */
+@Injectable()
+export class PostgresDurableQueueStore implements DurableQueueStore {
+  constructor(
+    @Inject(Outbox) private readonly outbox: Outbox,
+    @Inject(MessageStore) private readonly store: MessageStore,
+    @Inject(TransactionScopes) private readonly scopes: TransactionScopes,
+    @Inject(DurableQueueGates) private readonly gates: DurableQueueGates,
+    @Inject(MessageClasses) private readonly classes: MessageClasses,
+    @Inject(NodeIdentity) private readonly node: NodeIdentity,
+    @Inject(RESOLVED_OUTBOX_OPTIONS) private readonly options: ResolvedOutboxOptions,
+  ) {}
+
+  async enqueue(queue: string, envelopes: readonly Envelope[]): Promise<void> {
+    envelopes.forEach((envelope) => this.classes.learn(envelope));
+    const queryRunner = this.outbox.currentQueryRunner();
+    const manager = queryRunner?.manager ?? this.store.dataSource.manager;
+    try {
+      await this.store.incoming.enqueue(
+        manager,
+        queueConsumer(queue),
+        envelopes.map(storeEnvelope),
+        this.node.id,
+      );
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+    if (!queryRunner) return;
+    const outcome = this.scopes.scopeOf(queryRunner).outcome;
+    for (const envelope of envelopes) this.gates.hold(envelope.id, outcome);
+  }
+
+  async complete(queue: string, envelopeId: string): Promise<void> {
+    this.gates.release(envelopeId);
+    await this.store.incoming.complete(
+      this.store.dataSource.manager,
+      envelopeId,
+      queueConsumer(queue),
+      this.options.inbox.keepHandledMs,
+    );
+  }
+
+  async pending(queue: string, limit: number): Promise<Envelope[]> {
+    const stored = await this.store.incoming.claimPending(
+      this.store.dataSource.manager,
+      queueConsumer(queue),
+      this.node.id,
+      limit,
+    );
+    return stored.map((envelope) => restoreEnvelope(envelope, this.classes));
+  }
+}

@@ -1,0 +1,27 @@
+import type { Envelope } from '@momentum/messaging';
+import type { MessageClasses } from './message-classes.js';
+
+/** An envelope as the store keeps it (JSON), its message as plain data. */
+export interface StoredEnvelope {
+  readonly id: string;
+  readonly type: string;
+  readonly message: unknown;
+  readonly correlationId: string;
+  readonly causationId?: string;
+  readonly tenantId?: string;
+  readonly partitionKey?: string;
+  readonly source: string;
+  readonly time: string;
+  readonly topic?: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** `envelope` as JSON-ready data. */
+export function storeEnvelope(envelope: Envelope): StoredEnvelope {
+  return JSON.parse(JSON.stringify(envelope)) as StoredEnvelope;
+}
+
+/** A stored envelope with its message rebuilt as an instance of its class, when that class is known. */
+export function restoreEnvelope(stored: StoredEnvelope, classes: MessageClasses): Envelope {
+  return { ...stored, message: classes.instantiate(stored.type, stored.message) };
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Envelope, OutgoingMessageSink, TransportRecord } from '@momentum/messaging';
+import { translateStoreError } from '../database/store-unavailable-error.js';
+import { MessageStore } from '../schema/message-store.js';
+import { Outbox } from '../transactions/outbox.service.js';
+import type { TransactionScope } from '../transactions/transaction-scope.js';
+import { TransactionScopes } from '../transactions/transaction-scopes.js';
+import type { OutgoingRow } from './outgoing-store.js';
+
+/**
+ * The bus's {@link OutgoingMessageSink}: while a transaction is open (see {@link Outbox}), a
+ * transport-bound record is held by the transaction, and every record it holds is written as
+ * `outgoing` rows with one statement just before it commits. A rolled-back transaction (or
+ * savepoint) drops them. After the commit the relays are woken (see `OutboxRuntime`).
+ */
+@Injectable()
+export class OutboxSink implements OutgoingMessageSink {
+  constructor(
+    @Inject(Outbox) private readonly outbox: Outbox,
+    @Inject(MessageStore) private readonly store: MessageStore,
+    @Inject(TransactionScopes) private readonly scopes: TransactionScopes,
+  ) {
+    scopes.flushWith((scope) => this.flush(scope));
+  }
+
+  async tryEnlist(transport: string, record: TransportRecord, envelope: Envelope): Promise<boolean> {
+    const queryRunner = this.outbox.currentQueryRunner();
+    if (!queryRunner) return false;
+    this.scopes.scopeOf(queryRunner).enlist(outgoingRow(transport, record, envelope));
+    return true;
+  }
+
+  /** Writes what `scope` holds into its transaction (called just before it commits). */
+  private async flush(scope: TransactionScope): Promise<void> {
+    const rows = scope.takePending();
+    if (rows.length === 0) return;
+    try {
+      await this.store.outgoing.insert(scope.queryRunner.manager, rows);
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+    scope.wroteOutgoing = true;
+  }
+}
+
+/** The outbox row of a record bound for `transport`. */
+export function outgoingRow(transport: string, record: TransportRecord, envelope: Envelope): OutgoingRow {
+  return {
+    id: envelope.id,
+    transport,
+    topic: record.topic,
+    partitionKey: record.key,
+    headers: record.headers,
+    body: record.value,
+    messageType: envelope.type,
+    tenantId: envelope.tenantId,
+  };
+}

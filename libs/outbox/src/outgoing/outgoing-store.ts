@@ -1,0 +1,153 @@
+import type { EntityManager } from 'typeorm';
+import { queryRows } from '../database/sql.js';
+import type { StoreTables } from '../schema/store-tables.js';
+
+/** A transport-bound record as the outbox stores it. */
+export interface OutgoingRow {
+  /** The message id (CloudEvents `id`). */
+  readonly id: string;
+  readonly transport: string;
+  readonly topic: string;
+  /** The record key: messages with the same key are sent in the order they were stored. */
+  readonly partitionKey: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer | null;
+  readonly messageType: string;
+  readonly tenantId?: string;
+}
+
+/** A row a relay claimed, with its position and whether sending it now keeps its key in order. */
+export interface ClaimedRow extends OutgoingRow {
+  readonly seq: string;
+  readonly attempts: number;
+  /**
+   * False when an earlier row with the same key is still waiting (claimed by another relay, or
+   * backing off): sending this one now would overtake it.
+   */
+  readonly inOrder: boolean;
+}
+
+interface ClaimedRecord {
+  seq: string;
+  id: string;
+  transport: string;
+  topic: string;
+  partition_key: string | null;
+  headers: Record<string, string>;
+  body: string | null;
+  message_type: string;
+  tenant_id: string | null;
+  attempts: number;
+  in_order: boolean;
+}
+
+/** Columns of one inserted row (parameters per row). */
+const INSERT_COLUMNS = 8;
+/** Rows per INSERT statement: well under PostgreSQL's 65,535 parameters. */
+const ROWS_PER_STATEMENT = 1_000;
+
+/** SQL over the `outgoing` table (the outbox). */
+export class OutgoingStore {
+  constructor(private readonly t: StoreTables) {}
+
+  /** Inserts `rows` in order, in `manager`'s transaction, with one statement per {@link ROWS_PER_STATEMENT}. */
+  async insert(manager: EntityManager, rows: readonly OutgoingRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+      const parameters = chunk.flatMap((row) => [
+        row.id,
+        row.transport,
+        row.topic,
+        row.partitionKey,
+        JSON.stringify(row.headers),
+        row.body,
+        row.messageType,
+        row.tenantId ?? null,
+      ]);
+      const values = chunk.map((_, index) => {
+        const n = index * INSERT_COLUMNS;
+        return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::bytea, $${n + 7}, $${n + 8})`;
+      });
+      await manager.query(
+        `INSERT INTO ${this.t.outgoing} (id, transport, topic, partition_key, headers, body, message_type, tenant_id)
+         VALUES ${values.join(', ')}`,
+        parameters,
+      );
+    }
+  }
+
+  /**
+   * Locks up to `limit` available rows, oldest first, skipping rows other relays hold
+   * (`FOR UPDATE SKIP LOCKED`). A claimed row is `inOrder` when the earliest stored row of its key
+   * is claimed too and no row of its key between its claimed ones is held elsewhere: only then can
+   * the claimed rows of that key be sent without overtaking another.
+   */
+  async claim(manager: EntityManager, limit: number): Promise<ClaimedRow[]> {
+    const rows = await queryRows<ClaimedRecord>(
+      manager,
+      `WITH claimed AS (
+         SELECT seq, id, transport, topic, partition_key, headers, body, message_type, tenant_id, attempts
+         FROM ${this.t.outgoing}
+         WHERE available_at <= now()
+         ORDER BY seq
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       ), spans AS (
+         SELECT k.partition_key,
+                k.lo = (SELECT min(o.seq) FROM ${this.t.outgoing} o WHERE o.partition_key = k.partition_key)
+                AND k.n = (SELECT count(*) FROM ${this.t.outgoing} o
+                           WHERE o.partition_key = k.partition_key AND o.seq BETWEEN k.lo AND k.hi) AS in_order
+         FROM (SELECT partition_key, min(seq) AS lo, max(seq) AS hi, count(*) AS n
+               FROM claimed WHERE partition_key IS NOT NULL GROUP BY partition_key) k
+       )
+       SELECT c.seq::text AS seq, c.id, c.transport, c.topic, c.partition_key, c.headers,
+              encode(c.body, 'base64') AS body, c.message_type, c.tenant_id, c.attempts,
+              coalesce(s.in_order, true) AS in_order
+       FROM claimed c LEFT JOIN spans s ON s.partition_key = c.partition_key
+       ORDER BY c.seq`,
+      [limit],
+    );
+    return rows.map(fromRecord);
+  }
+
+  /** Deletes sent rows. */
+  async delete(manager: EntityManager, seqs: readonly string[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await manager.query(`DELETE FROM ${this.t.outgoing} WHERE seq = ANY($1::bigint[])`, [seqs]);
+  }
+
+  /** Counts a failed attempt and makes the row wait `delayMs` before it is claimed again. */
+  async fail(manager: EntityManager, seq: string, delayMs: number, error: string): Promise<void> {
+    await manager.query(
+      `UPDATE ${this.t.outgoing}
+       SET attempts = attempts + 1, available_at = now() + $2::int * interval '1 millisecond', last_error = $3
+       WHERE seq = $1`,
+      [seq, delayMs, error],
+    );
+  }
+
+  /** Rows waiting to be sent. */
+  async count(manager: EntityManager): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      manager,
+      `SELECT count(*)::int AS n FROM ${this.t.outgoing}`,
+    );
+    return row?.n ?? 0;
+  }
+}
+
+function fromRecord(record: ClaimedRecord): ClaimedRow {
+  return {
+    seq: record.seq,
+    id: record.id,
+    transport: record.transport,
+    topic: record.topic,
+    partitionKey: record.partition_key,
+    headers: record.headers,
+    body: record.body === null ? null : Buffer.from(record.body, 'base64'),
+    messageType: record.message_type,
+    tenantId: record.tenant_id ?? undefined,
+    attempts: record.attempts,
+    inOrder: record.in_order,
+  };
+}

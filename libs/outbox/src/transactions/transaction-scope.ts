@@ -1,0 +1,62 @@
+import type { QueryRunner } from 'typeorm';
+import type { OutgoingRow } from '../outgoing/outgoing-store.js';
+
+/** How a transaction ended. */
+export type TransactionOutcome = 'committed' | 'rolled-back';
+
+/** An outbox row waiting for its transaction's commit, with the (savepoint) depth it was enlisted at. */
+interface PendingRow {
+  readonly row: OutgoingRow;
+  depth: number;
+}
+
+/**
+ * What the outbox did inside one open transaction: the rows it holds until commit (written with
+ * one statement, and one `NOTIFY`, just before the commit), and a promise of how the transaction ends.
+ */
+export class TransactionScope {
+  /** Outbox rows were written: the relay is woken after commit. */
+  wroteOutgoing = false;
+  readonly outcome: Promise<TransactionOutcome>;
+  private readonly pending: PendingRow[] = [];
+  private settle!: (outcome: TransactionOutcome) => void;
+  private settled = false;
+
+  constructor(readonly queryRunner: QueryRunner) {
+    this.outcome = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  /** Holds `row` until the transaction commits. */
+  enlist(row: OutgoingRow): void {
+    this.pending.push({ row, depth: depthOf(this.queryRunner) });
+  }
+
+  /** Takes the held rows, to be written now. */
+  takePending(): OutgoingRow[] {
+    return this.pending.splice(0).map((pending) => pending.row);
+  }
+
+  /** A savepoint at `depth` was released: its rows now belong to the enclosing level. */
+  savepointReleased(depth: number): void {
+    for (const pending of this.pending) if (pending.depth >= depth) pending.depth = depth - 1;
+  }
+
+  /** A savepoint at `depth` was rolled back: the rows enlisted inside it are dropped. */
+  savepointRolledBack(depth: number): void {
+    const kept = this.pending.filter((pending) => pending.depth < depth);
+    this.pending.splice(0, this.pending.length, ...kept);
+  }
+
+  /** Records how the transaction ended; later calls are ignored. Returns whether this call settled it. */
+  finish(outcome: TransactionOutcome): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.settle(outcome);
+    return true;
+  }
+}
+
+/** Nesting depth of `queryRunner`'s transaction: 1 for the transaction itself, more inside savepoints. */
+export function depthOf(queryRunner: QueryRunner): number {
+  return (queryRunner as unknown as { transactionDepth: number }).transactionDepth;
+}

@@ -1,0 +1,82 @@
+import type {
+  DataSource,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+import { depthOf, TransactionScope, type TransactionOutcome } from './transaction-scope.js';
+
+/** Writes the rows a scope holds, inside its transaction, just before it commits. */
+export type ScopeFlusher = (scope: TransactionScope) => Promise<void>;
+
+/**
+ * Tracks a {@link TransactionScope} per open TypeORM transaction, whoever opened it (the module, an
+ * explicit `EntityManager`, `@nestjs-cls/transactional`), by subscribing to the transaction events of
+ * each DataSource involved: before the commit it flushes the scope's outbox rows into the
+ * transaction, and it follows savepoints so rows enlisted in a rolled-back savepoint are dropped.
+ * Transactions must be ended through TypeORM (`commitTransaction`, `transaction()`), not raw SQL.
+ */
+export class TransactionScopes implements EntitySubscriberInterface {
+  private readonly scopes = new WeakMap<QueryRunner, TransactionScope>();
+  private readonly subscribed = new WeakSet<DataSource>();
+  private readonly commitListeners: ((scope: TransactionScope) => void)[] = [];
+  private flusher: ScopeFlusher = async () => undefined;
+
+  /** Sets what writes a scope's held rows before commit (the outbox sink). */
+  flushWith(flusher: ScopeFlusher): void {
+    this.flusher = flusher;
+  }
+
+  /** The scope of `queryRunner`'s open transaction, created on first use. */
+  scopeOf(queryRunner: QueryRunner): TransactionScope {
+    this.subscribe(queryRunner.connection);
+    let scope = this.scopes.get(queryRunner);
+    if (!scope) {
+      scope = new TransactionScope(queryRunner);
+      this.scopes.set(queryRunner, scope);
+    }
+    return scope;
+  }
+
+  /** Calls `listener` after each top-level commit of a transaction the outbox took part in. */
+  onCommit(listener: (scope: TransactionScope) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  /** Ends the scope of `queryRunner` (used when a rollback could not even be sent: the connection is gone). */
+  end(queryRunner: QueryRunner, outcome: TransactionOutcome): void {
+    const scope = this.scopes.get(queryRunner);
+    if (!scope) return;
+    this.scopes.delete(queryRunner);
+    if (scope.finish(outcome) && outcome === 'committed')
+      for (const listener of this.commitListeners) listener(scope);
+  }
+
+  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    const scope = this.scopes.get(event.queryRunner);
+    if (!scope) return;
+    const depth = depthOf(event.queryRunner);
+    if (depth > 1) scope.savepointReleased(depth);
+    else await this.flusher(scope);
+  }
+
+  beforeTransactionRollback(event: TransactionRollbackEvent): void {
+    const depth = depthOf(event.queryRunner);
+    if (depth > 1) this.scopes.get(event.queryRunner)?.savepointRolledBack(depth);
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    if (!event.queryRunner.isTransactionActive) this.end(event.queryRunner, 'committed');
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    if (!event.queryRunner.isTransactionActive) this.end(event.queryRunner, 'rolled-back');
+  }
+
+  private subscribe(dataSource: DataSource): void {
+    if (this.subscribed.has(dataSource)) return;
+    this.subscribed.add(dataSource);
+    dataSource.subscribers.push(this);
+  }
+}

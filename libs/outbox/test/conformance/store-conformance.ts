@@ -1,0 +1,346 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable } from '@nestjs/common';
+import { EventHandler, type Envelope } from '@momentum/messaging';
+import { createOutboxMigrations, type OutboxModuleOptions } from '@momentum/outbox';
+import { DataSource, type EntityManager } from 'typeorm';
+import { queueConsumer } from '../../src/incoming/incoming-store.js';
+import { storeEnvelope } from '../../src/incoming/stored-envelope.js';
+import { ensureStoreSchema } from '../../src/schema/ensure-store-schema.js';
+import { MessageStore } from '../../src/schema/message-store.js';
+import { eventually } from '../support/eventually.js';
+import { startOutboxApp, type OutboxTestApp } from '../support/outbox-app.js';
+import { ORDER_PLACED, OrderPlaced, StockReserved } from '../support/test-messages.js';
+
+/** A database the conformance suite runs against. */
+export interface StoreUnderTest {
+  /** A DataSource the suite uses directly (store-level cases). */
+  readonly dataSource: DataSource;
+  readonly embedded: boolean;
+  /** A fresh schema name (the server is shared; PGlite instances are not). */
+  schema(prefix: string): string;
+  /** Options that make `OutboxModule` use this kind of database with `schema`. */
+  moduleOptions(schema: string): OutboxModuleOptions;
+  /** An initialized DataSource of the same kind, with `migrations`, and how to close it. */
+  dataSourceWith(
+    migrations: DataSource['options']['migrations'],
+  ): Promise<{ dataSource: DataSource; close(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+let sequence = 0;
+
+function envelope(type: string, message: object, extra: Partial<Envelope> = {}): Envelope {
+  sequence++;
+  return {
+    id: `msg-${Date.now()}-${sequence}`,
+    type,
+    message,
+    correlationId: `corr-${sequence}`,
+    source: '/app_domain/conformance',
+    time: new Date().toISOString(),
+    headers: {},
+    ...extra,
+  };
+}
+
+@Injectable()
+class StockHandler {
+  readonly seen: string[] = [];
+  @EventHandler()
+  reserved(event: StockReserved): void {
+    this.seen.push(event.orderId);
+  }
+}
+
+/**
+ * The behaviour every database the store runs on must show: the same cases run against a real
+ * PostgreSQL server and against PGlite.
+ */
+export function describeStoreConformance(label: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`message store conformance (${label})`, () => {
+    let db: StoreUnderTest;
+    let store: MessageStore;
+    let manager: EntityManager;
+
+    beforeAll(async () => {
+      db = await open();
+      store = new MessageStore(db.dataSource, db.schema('conf'), db.embedded);
+      await ensureStoreSchema(db.dataSource, store.tables);
+      manager = db.dataSource.manager;
+    }, 60_000);
+
+    afterAll(async () => {
+      await db?.close();
+    }, 30_000);
+
+    describe('schema', () => {
+      it('auto-creation is idempotent and creates the four tables in the configured schema', async () => {
+        await ensureStoreSchema(db.dataSource, store.tables);
+        const tables = await manager.query(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+          [store.tables.schemaName],
+        );
+        expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual([
+          'dead_letters',
+          'incoming',
+          'nodes',
+          'outgoing',
+        ]);
+      });
+
+      it('the shipped TypeORM migration creates the same tables, and reverts', async () => {
+        const schema = db.schema('mig');
+        const { dataSource: migrating, close } = await db.dataSourceWith(createOutboxMigrations({ schema }));
+        try {
+          const ran = await migrating.runMigrations();
+          expect(ran.map((m) => m.name)).toEqual([expect.stringMatching(/^MomentumOutboxInitial.*\d{13}$/)]);
+          const count = async (): Promise<number> =>
+            Number(
+              (
+                await migrating.query(
+                  `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`,
+                  [schema],
+                )
+              )[0].n,
+            );
+          expect(await count()).toBe(4);
+          await migrating.undoLastMigration();
+          expect(await count()).toBe(0);
+        } finally {
+          await migrating.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await close();
+        }
+      }, 60_000);
+    });
+
+    describe('outgoing', () => {
+      const row = (id: string, key: string | null) => ({
+        id,
+        transport: 'in-memory',
+        topic: ORDER_PLACED,
+        partitionKey: key,
+        headers: { ce_id: id },
+        body: Buffer.from(JSON.stringify({ id })),
+        messageType: ORDER_PLACED,
+      });
+
+      it('keeps insertion order, round-trips headers and body, and deletes what was sent', async () => {
+        await store.outgoing.insert(manager, [row('o-1', 'k1'), row('o-2', 'k2'), row('o-3', null)]);
+        const claimed = await manager.transaction((tx) => store.outgoing.claim(tx, 10));
+        expect(claimed.map((r) => [r.id, r.inOrder])).toEqual([
+          ['o-1', true],
+          ['o-2', true],
+          ['o-3', true],
+        ]);
+        expect(claimed[0]!.headers).toEqual({ ce_id: 'o-1' });
+        expect(JSON.parse(claimed[0]!.body!.toString())).toEqual({ id: 'o-1' });
+        await store.outgoing.delete(
+          manager,
+          claimed.map((r) => r.seq),
+        );
+        expect(await store.outgoing.count(manager)).toBe(0);
+      });
+
+      it('a row backing off after a failure holds back the later rows of its key, not other keys', async () => {
+        await store.outgoing.insert(manager, [row('b-1', 'same'), row('b-2', 'same'), row('b-3', 'other')]);
+        const [first] = await manager.transaction((tx) => store.outgoing.claim(tx, 1));
+        await store.outgoing.fail(manager, first!.seq, 60_000, 'Error: broker down');
+        const claimed = await manager.transaction((tx) => store.outgoing.claim(tx, 10));
+        expect(claimed.map((r) => [r.id, r.inOrder])).toEqual([
+          ['b-2', false],
+          ['b-3', true],
+        ]);
+        const stored = await manager.query(
+          `SELECT attempts, last_error FROM ${store.tables.outgoing} WHERE id = 'b-1'`,
+        );
+        expect(stored[0]).toEqual({ attempts: 1, last_error: 'Error: broker down' });
+        await manager.query(`DELETE FROM ${store.tables.outgoing}`);
+      });
+    });
+
+    describe('incoming', () => {
+      it('marks a message handled once per consumer; a second mark is a duplicate', async () => {
+        const mark = (consumer: string) =>
+          store.incoming.markHandled(manager, { id: 'in-1', consumer, messageType: 't', keepMs: 60_000 });
+        expect(await mark('billing')).toBe(true);
+        expect(await mark('billing')).toBe(false);
+        expect(await mark('shipping')).toBe(true);
+      });
+
+      it('purges handled rows past their retention in batches, keeping the others', async () => {
+        for (let i = 0; i < 5; i++)
+          await store.incoming.markHandled(manager, {
+            id: `old-${i}`,
+            consumer: 'purge',
+            messageType: 't',
+            keepMs: 1,
+          });
+        await store.incoming.markHandled(manager, {
+          id: 'young',
+          consumer: 'purge',
+          messageType: 't',
+          keepMs: 60_000,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(await store.incoming.purgeHandled(manager, 2)).toBe(2);
+        expect(await store.incoming.purgeHandled(manager, 10)).toBe(3);
+        const left = await manager.query(`SELECT id FROM ${store.tables.incoming} WHERE consumer = 'purge'`);
+        expect(left).toEqual([{ id: 'young' }]);
+      });
+
+      it('durable-queue rows: claimed by their owner or once orphaned, oldest first, then completed', async () => {
+        const me = await store.nodes.register(manager, 'me');
+        const consumer = queueConsumer('domain-events');
+        const [a, b, c] = ['a', 'b', 'c'].map((name) => envelope('stock', { name }));
+        await store.incoming.enqueue(manager, consumer, [storeEnvelope(a!)], me);
+        await store.incoming.enqueue(manager, consumer, [storeEnvelope(b!)], 987_654);
+        await store.incoming.enqueue(manager, consumer, [storeEnvelope(c!)], 0);
+        const claimed = await store.incoming.claimPending(manager, consumer, me, 10);
+        expect(claimed.map((e) => e.id)).toEqual([a!.id, b!.id, c!.id]);
+        expect(claimed[0]!.message).toEqual({ name: 'a' });
+        await store.incoming.complete(manager, a!.id, consumer, 60_000);
+        expect((await store.incoming.claimPending(manager, consumer, me, 10)).map((e) => e.id)).toEqual([
+          b!.id,
+          c!.id,
+        ]);
+      });
+
+      it('scheduled rows come out once when due, only for known types, earliest first', async () => {
+        const later = envelope('known', { n: 'later' });
+        const soon = envelope('known', { n: 'soon' });
+        const unknown = envelope('unknown', { n: 'x' });
+        const future = envelope('known', { n: 'future' });
+        await store.incoming.schedule(manager, storeEnvelope(later), new Date(Date.now() - 1_000));
+        await store.incoming.schedule(manager, storeEnvelope(soon), new Date(Date.now() - 2_000));
+        await store.incoming.schedule(manager, storeEnvelope(soon), new Date(Date.now() - 2_000));
+        await store.incoming.schedule(manager, storeEnvelope(unknown), new Date(Date.now() - 1_000));
+        await store.incoming.schedule(manager, storeEnvelope(future), new Date(Date.now() + 60_000));
+        const due = await manager.transaction((tx) => store.incoming.takeDue(tx, ['known'], 10));
+        expect(due.map((e) => (e.message as { n: string }).n)).toEqual(['soon', 'later']);
+        expect(await manager.transaction((tx) => store.incoming.takeDue(tx, ['known'], 10))).toEqual([]);
+      });
+    });
+
+    describe('dead letters', () => {
+      it('stores the reason and lists by type, tenant, source and time', async () => {
+        const base = {
+          body: { orderId: 'o-9' },
+          headers: { traceparent: 'x' },
+          source: 'domain-events',
+          errorType: 'Error',
+          errorMessage: 'boom',
+          errorStack: 'Error: boom\n    at handler',
+          attempts: 3,
+          replayable: true,
+        };
+        const t0 = new Date(Date.now() - 60_000);
+        await store.deadLetters.insert(manager, {
+          ...base,
+          id: crypto.randomUUID(),
+          messageId: 'd1',
+          messageType: 'a',
+          tenantId: 't1',
+          failedAt: t0,
+        });
+        await store.deadLetters.insert(manager, {
+          ...base,
+          id: crypto.randomUUID(),
+          messageId: 'd2',
+          messageType: 'b',
+          tenantId: 't1',
+          failedAt: new Date(Date.now() - 2_000),
+        });
+        await store.deadLetters.insert(manager, {
+          ...base,
+          id: crypto.randomUUID(),
+          messageId: 'd3',
+          messageType: 'a',
+          tenantId: 't2',
+          source: 'kafka:topic',
+          replayable: false,
+          failedAt: new Date(Date.now() - 1_000),
+        });
+        const ids = async (query: Parameters<typeof store.deadLetters.list>[1]) =>
+          (await store.deadLetters.list(manager, query)).map((letter) => letter.messageId);
+        expect(await ids({ messageType: 'a' })).toEqual(['d1', 'd3']);
+        expect(await ids({ tenantId: 't1' })).toEqual(['d1', 'd2']);
+        expect(await ids({ source: 'kafka:topic' })).toEqual(['d3']);
+        expect(await ids({ since: new Date(Date.now() - 30_000) })).toEqual(['d2', 'd3']);
+        expect(await ids({ limit: 1, offset: 1 })).toEqual(['d2']);
+        const [first] = await store.deadLetters.list(manager, { messageType: 'a', tenantId: 't1' });
+        expect(first).toMatchObject({ ...base, messageId: 'd1', failedAt: t0 });
+        expect(await store.deadLetters.delete(manager, [first!.id])).toBe(1);
+        expect(await store.deadLetters.get(manager, first!.id)).toBeUndefined();
+      });
+    });
+
+    describe('nodes', () => {
+      it('registers, heartbeats, ejects the silent ones and releases their rows', async () => {
+        const alive = await store.nodes.register(manager, 'alive');
+        const silent = await store.nodes.register(manager, 'silent');
+        await store.incoming.enqueue(manager, queueConsumer('q'), [storeEnvelope(envelope('t', {}))], silent);
+        await manager.query(
+          `UPDATE ${store.tables.nodes} SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`,
+          [silent],
+        );
+        await store.nodes.heartbeat(manager, alive, 'alive');
+        const ejected = await store.nodes.ejectStale(manager, 60_000);
+        expect(ejected).toContain(silent);
+        expect(ejected).not.toContain(alive);
+        expect(await store.incoming.releaseOrphans(manager)).toBeGreaterThanOrEqual(1);
+        const owners = await manager.query(
+          `SELECT owner_id FROM ${store.tables.incoming} WHERE consumer = 'queue:q'`,
+        );
+        expect(owners).toEqual([{ owner_id: 0 }]);
+      });
+    });
+
+    describe('through the bus', () => {
+      let harness: OutboxTestApp | undefined;
+
+      afterAll(async () => {
+        await harness?.close();
+      }, 30_000);
+
+      it('sends nothing on rollback and exactly what committed on commit; durable domain events run after commit', async () => {
+        harness = await startOutboxApp({
+          outbox: db.moduleOptions(db.schema('bus')),
+          messaging: { queues: { 'domain-events': { mode: 'durable' } } },
+          providers: [StockHandler],
+        });
+        const { bus, outbox, broker } = harness;
+        const handler = harness.app.get(StockHandler);
+        await expect(
+          outbox.transaction(async () => {
+            await bus.publish(new OrderPlaced('rolled-back'));
+            await bus.publish(new StockReserved('rolled-back'));
+            throw new Error('business rule violated');
+          }),
+        ).rejects.toThrow('business rule violated');
+        let inside: string[] = [];
+        await outbox.transaction(async () => {
+          await bus.publish(new OrderPlaced('committed', 1));
+          await bus.publish(new OrderPlaced('committed', 2));
+          await bus.publish(new StockReserved('committed'));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          inside = [...handler.seen];
+        });
+        expect(inside).toEqual([]);
+        await eventually(
+          () => broker.records(ORDER_PLACED).length === 2 && handler.seen.length === 1,
+          'the committed messages',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const sent = broker
+          .records(ORDER_PLACED)
+          .map((record) => JSON.parse(record.value!.toString()) as OrderPlaced);
+        expect(sent).toEqual([
+          { orderId: 'committed', sequence: 1 },
+          { orderId: 'committed', sequence: 2 },
+        ]);
+        expect(handler.seen).toEqual(['committed']);
+        expect(await harness.store.outgoing.count(harness.store.dataSource.manager)).toBe(0);
+      }, 60_000);
+    });
+  });
+}

@@ -1,0 +1,95 @@
+// Durable local queues: a message stored by a node that died before handling it runs on a node
+// that starts later, as an instance of its class, and is then marked handled; at shutdown the queue
+// drains before the store closes.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { Injectable } from '@nestjs/common';
+import { EventHandler } from '@momentum/messaging';
+import { eventually } from './support/eventually.js';
+import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
+import { adminQuery, databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
+import { StockReserved } from './support/test-messages.js';
+
+@Injectable()
+class RecoveredStock {
+  static readonly seen: unknown[] = [];
+  @EventHandler()
+  reserved(event: StockReserved): void {
+    RecoveredStock.seen.push(event);
+  }
+}
+
+/** A handler still running when the application is asked to stop. */
+@Injectable()
+class SlowStock {
+  static finished = 0;
+  @EventHandler()
+  async reserved(_event: StockReserved): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    SlowStock.finished++;
+  }
+}
+
+describe('durable queue recovery', () => {
+  const url = databaseUrl();
+  const schema = uniqueSchema('durable_queue');
+  let app: OutboxTestApp | undefined;
+
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  }, 30_000);
+
+  it('lets the queue drain at shutdown before the store closes, so the message ends handled', async () => {
+    const drained = await startOutboxApp({
+      outbox: { url, schema, autoCreate: true, nodes: { mode: 'solo' } },
+      providers: [SlowStock],
+      messaging: { queues: { 'domain-events': { mode: 'durable' } } },
+    });
+    await drained.bus.publish(new StockReserved('at-shutdown'), { id: 'at-shutdown' });
+    await drained.close();
+    expect(SlowStock.finished).toBe(1);
+    expect(await adminQuery(`SELECT status FROM "${schema}".incoming WHERE id = 'at-shutdown'`)).toEqual([
+      { status: 'handled' },
+    ]);
+  }, 30_000);
+
+  it('runs the stored messages of a dead node at the next start', async () => {
+    const options = {
+      url,
+      schema,
+      autoCreate: true,
+      nodes: { mode: 'solo' as const },
+      messageClasses: [StockReserved],
+    };
+    const first = await startOutboxApp({ outbox: options });
+    await first.close();
+    const envelope = {
+      id: 'left-behind',
+      type: 'outbox_tests.stock-reserved',
+      message: { orderId: 'o-17' },
+      correlationId: 'left-behind',
+      source: '/app_domain/outbox-test',
+      time: new Date().toISOString(),
+      headers: {},
+    };
+    await adminQuery(
+      `INSERT INTO "${schema}".incoming (id, consumer, status, owner_id, message_type, envelope)
+       VALUES ('left-behind', 'queue:domain-events', 'incoming', 424242, $1, $2::jsonb)`,
+      [envelope.type, JSON.stringify(envelope)],
+    );
+    app = await startOutboxApp({
+      outbox: options,
+      providers: [RecoveredStock],
+      messaging: { queues: { 'domain-events': { mode: 'durable' } } },
+    });
+    await eventually(() => RecoveredStock.seen.length === 1, 'the recovered message handled');
+    expect(RecoveredStock.seen[0]).toBeInstanceOf(StockReserved);
+    expect(RecoveredStock.seen[0]).toEqual(new StockReserved('o-17'));
+    await eventually(
+      async () =>
+        (await adminQuery(`SELECT status FROM "${schema}".incoming WHERE id = 'left-behind'`))[0]?.status ===
+        'handled',
+      'the row marked handled',
+    );
+  }, 30_000);
+});

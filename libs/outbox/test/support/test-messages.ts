@@ -1,0 +1,23 @@
+import { DomainEvent, EventTopic, PartitionKey } from '@momentum/messaging';
+
+/** Topic of {@link OrderPlaced}. */
+export const ORDER_PLACED = 'app_domain.outbox_tests.order-placed';
+
+/** An integration event keyed by order: events of one order keep their order. */
+@EventTopic(ORDER_PLACED)
+export class OrderPlaced {
+  @PartitionKey()
+  readonly orderId: string;
+  readonly sequence: number;
+
+  constructor(orderId: string, sequence = 0) {
+    this.orderId = orderId;
+    this.sequence = sequence;
+  }
+}
+
+/** A domain event handled in process (on a durable queue in the tests that configure one). */
+@DomainEvent({ type: 'outbox_tests.stock-reserved' })
+export class StockReserved {
+  constructor(readonly orderId: string) {}
+}
