@@ -1,25 +1,20 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { CircuitState } from '../../src/transports/kafka/circuit-breaker.js';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import type { IncomingRecord } from '../../src/transports/message-transport.js';
 import {
   createTopics,
-  deleteTopics,
   testTransportOptions,
   uniqueSuffix,
   waitUntil,
+  kafkaResources,
 } from './support/kafka-test-kit.js';
 
 const COOLDOWN_MS = 2_000;
 const RECORDS = 24;
 
 describe('Kafka listener circuit breaker', () => {
-  const transports: KafkaTransport[] = [];
-  const topics: string[] = [];
-  afterEach(async () => {
-    await Promise.all(transports.splice(0).map((transport) => transport.close()));
-    await deleteTopics(topics.splice(0));
-  }, 60_000);
+  const { transports, topics } = kafkaResources();
 
   it('pauses consumption when failures pass the threshold, resumes after the cooldown, and closes on success', async () => {
     const topic = `breaker.${uniqueSuffix()}`;

@@ -1,26 +1,21 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import type { IncomingRecord, TransportRecord } from '../../src/transports/message-transport.js';
 import {
   PARTITIONS,
   committedOffsets,
   createTopics,
-  deleteTopics,
   sleep,
   testTransportOptions,
   uniqueSuffix,
   waitUntil,
+  kafkaResources,
 } from './support/kafka-test-kit.js';
 
 const RECORDS = 80;
 
 describe('Kafka graceful shutdown', () => {
-  const transports: KafkaTransport[] = [];
-  const topics: string[] = [];
-  afterEach(async () => {
-    await Promise.all(transports.splice(0).map((transport) => transport.close()));
-    await deleteTopics(topics.splice(0));
-  }, 60_000);
+  const { transports, topics } = kafkaResources();
 
   it('finishes running records, commits exactly up to the first unhandled one, and the next member starts there', async () => {
     const topic = `shutdown.${uniqueSuffix()}`;

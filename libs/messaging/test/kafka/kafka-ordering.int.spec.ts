@@ -1,13 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import type { IncomingRecord, TransportRecord } from '../../src/transports/message-transport.js';
 import {
   createTopics,
-  deleteTopics,
   sleep,
   testTransportOptions,
   uniqueSuffix,
   waitUntil,
+  kafkaResources,
 } from './support/kafka-test-kit.js';
 
 const KEYS = 12;
@@ -15,12 +15,7 @@ const PER_KEY = 15;
 const HANDLE_MS = 15;
 
 describe('Kafka consumer concurrency', () => {
-  const transports: KafkaTransport[] = [];
-  const topics: string[] = [];
-  afterEach(async () => {
-    await Promise.all(transports.splice(0).map((transport) => transport.close()));
-    await deleteTopics(topics.splice(0));
-  }, 60_000);
+  const { transports, topics } = kafkaResources();
 
   it('keeps each key in order while unrelated keys, also within one partition, run in parallel', async () => {
     const topic = `ordering.${uniqueSuffix()}`;

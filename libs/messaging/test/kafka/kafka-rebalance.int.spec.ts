@@ -1,13 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import type { IncomingRecord, TransportSubscription } from '../../src/transports/message-transport.js';
 import {
   createTopics,
-  deleteTopics,
   sleep,
   testTransportOptions,
   uniqueSuffix,
   waitUntil,
+  kafkaResources,
 } from './support/kafka-test-kit.js';
 
 const KEYS = 16;
@@ -42,12 +42,7 @@ class GroupLedger {
 }
 
 describe('Kafka consumer-group rebalancing', () => {
-  const transports: KafkaTransport[] = [];
-  const topics: string[] = [];
-  afterEach(async () => {
-    await Promise.all(transports.splice(0).map((transport) => transport.close()));
-    await deleteTopics(topics.splice(0));
-  }, 60_000);
+  const { transports, topics } = kafkaResources();
 
   it('loses no record and never hands one record to two members at once as members join and leave', async () => {
     const topic = `rebalance.${uniqueSuffix()}`;
