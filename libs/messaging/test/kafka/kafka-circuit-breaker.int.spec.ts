@@ -2,13 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { CircuitState } from '../../src/transports/kafka/circuit-breaker.js';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import type { IncomingRecord } from '../../src/transports/message-transport.js';
-import {
-  createTopics,
-  testTransportOptions,
-  uniqueSuffix,
-  waitUntil,
-  kafkaResources,
-} from './support/kafka-test-kit.js';
+import { createTopics, testTransportOptions, uniqueSuffix, waitUntil } from './support/kafka-test-kit.js';
+import { kafkaResources } from './support/kafka-resources.js';
 
 const COOLDOWN_MS = 2_000;
 const RECORDS = 24;

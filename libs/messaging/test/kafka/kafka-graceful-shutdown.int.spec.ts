@@ -9,8 +9,8 @@ import {
   testTransportOptions,
   uniqueSuffix,
   waitUntil,
-  kafkaResources,
 } from './support/kafka-test-kit.js';
+import { kafkaResources } from './support/kafka-resources.js';
 
 const RECORDS = 80;
 

@@ -7,8 +7,8 @@ import {
   testTransportOptions,
   uniqueSuffix,
   waitUntil,
-  kafkaResources,
 } from './support/kafka-test-kit.js';
+import { kafkaResources } from './support/kafka-resources.js';
 
 const KEYS = 12;
 const PER_KEY = 15;

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach } from '@jest/globals';
 import kafkajs from 'kafkajs';
 import type { Admin, KafkaMessage } from 'kafkajs';
-import type { KafkaTransport } from '../../../src/transports/kafka/kafka-transport.js';
 import type { KafkaTransportOptions } from '../../../src/transports/kafka/kafka-transport-options.js';
 
 /** The brokers the integration suites use (`scripts/test.sh all` exports them). */
@@ -166,22 +164,4 @@ async function withAdmin<T>(brokers: readonly string[], work: (admin: Admin) => 
   } finally {
     await admin.disconnect();
   }
-}
-
-/** What one integration suite creates on the broker, released after each of its tests. */
-export interface KafkaResources {
-  /** Transports to close after the test. */
-  readonly transports: KafkaTransport[];
-  /** Topics to delete after the test. */
-  readonly topics: string[];
-}
-
-/** Registers an `afterEach` that closes the suite's transports and deletes its topics; call inside `describe`. */
-export function kafkaResources(): KafkaResources {
-  const resources: KafkaResources = { transports: [], topics: [] };
-  afterEach(async () => {
-    await Promise.all(resources.transports.splice(0).map((transport) => transport.close()));
-    await deleteTopics(resources.topics.splice(0));
-  }, 60_000);
-  return resources;
 }
