@@ -2,19 +2,7 @@ import type { Envelope } from '@momentum/messaging';
 import type { MessageClasses } from './message-classes.js';
 
 /** An envelope as the store keeps it (JSON), its message as plain data. */
-export interface StoredEnvelope {
-  readonly id: string;
-  readonly type: string;
-  readonly message: unknown;
-  readonly correlationId: string;
-  readonly causationId?: string;
-  readonly tenantId?: string;
-  readonly partitionKey?: string;
-  readonly source: string;
-  readonly time: string;
-  readonly topic?: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
+export type StoredEnvelope = Omit<Envelope, 'message'> & { readonly message: unknown };
 
 /** `envelope` as JSON-ready data. */
 export function storeEnvelope(envelope: Envelope): StoredEnvelope {
