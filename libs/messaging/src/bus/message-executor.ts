@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomUUID } from 'node:crypto';
 import { ActivityTracker } from '../activity/activity-tracker.js';
+import { deadLetterOf } from '../dead-letters/dead-letter-of.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store.js';
 import type { FailureDecider, FailureDecision } from '../errors/failure-decision.js';
 import type { FailureOutcome } from '../activity/activity-record.js';
@@ -119,23 +119,7 @@ export class MessageExecutor {
     this.logger.error(
       `${handler ?? source} gave up on ${envelope.type} ${envelope.id} after ${attempts} attempt(s); dead-lettered: ${error.message}`,
     );
-    await this.deps.deadLetters.add({
-      id: randomUUID(),
-      messageId: envelope.id,
-      messageType: envelope.type,
-      body: envelope.message,
-      headers: envelope.headers,
-      tenantId: envelope.tenantId,
-      correlationId: envelope.correlationId,
-      source,
-      handler,
-      errorType: error.name,
-      errorMessage: error.message,
-      errorStack: error.stack,
-      attempts,
-      failedAt: new Date(),
-      replayable,
-    });
+    await this.deps.deadLetters.add(deadLetterOf(envelope, { source, error, attempts, handler, replayable }));
     this.deps.tracker.record({
       kind: 'dead-lettered',
       envelope,

@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
+import { deadLetterOf } from '../dead-letters/dead-letter-of.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store.js';
 import { FailureActions, type FailureAction } from '../errors/error-policy.js';
 import { FailureDecider } from '../errors/failure-decision.js';
 import { asError } from '../errors/messaging-errors.js';
 import { decodeCloudEvent, type DecodedEnvelope } from '../serialization/cloud-event-codec.js';
 import type { IncomingRecord, MessageTransport } from '../transports/message-transport.js';
+import { undecodedEnvelope } from '../transports/undecoded-envelope.js';
 import { CloudEventContext } from './cloud-event-context.js';
 
 /** Options of {@link CloudEventsServer}. */
@@ -125,21 +126,13 @@ export class CloudEventsServer extends Server implements CustomTransportStrategy
       attempts,
       groupId: this.options.groupId,
     });
-    await this.options.deadLetterStore?.add({
-      id: randomUUID(),
-      messageId: envelope?.id ?? `${record.topic}-${record.partition}-${record.offset}`,
-      messageType: envelope?.type ?? 'unknown',
-      body: envelope?.message ?? { raw: record.value?.toString('utf8') ?? null },
-      headers: record.headers,
-      tenantId: envelope?.tenantId,
-      correlationId: envelope?.correlationId,
-      source: `${this.options.transport.name}:${record.topic}`,
-      errorType: error.name,
-      errorMessage: error.message,
-      errorStack: error.stack,
-      attempts,
-      failedAt: new Date(),
-      replayable: envelope !== undefined,
-    });
+    await this.options.deadLetterStore?.add(
+      deadLetterOf(envelope ?? undecodedEnvelope(record), {
+        source: `${this.options.transport.name}:${record.topic}`,
+        error,
+        attempts,
+        replayable: envelope !== undefined,
+      }),
+    );
   }
 }

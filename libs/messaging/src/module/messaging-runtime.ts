@@ -156,11 +156,6 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
     this.tracker.record({ kind: 'scheduled', envelope, destination: dueAt.toISOString() });
   }
 
-  /** The local queues by name. */
-  localQueues(): ReadonlyMap<string, LocalQueue> {
-    return this.queues;
-  }
-
   private async route(envelope: Envelope, mode: DispatchMode): Promise<void> {
     const routes = this.router.routesFor(envelope.message.constructor as MessageClass);
     if (mode === 'send' && routes.length !== 1) {

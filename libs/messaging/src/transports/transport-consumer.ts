@@ -8,6 +8,7 @@ import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { decodeCloudEvent, type DecodedEnvelope } from '../serialization/cloud-event-codec.js';
 import { verifySignature, type SigningKey } from '../serialization/cloud-event-signature.js';
 import type { MessageInbox } from './message-inbox.js';
+import { undecodedEnvelope } from './undecoded-envelope.js';
 import type { IncomingRecord, MessageTransport } from './message-transport.js';
 import type { TopicAccessPolicy } from './topic-access.js';
 
@@ -25,14 +26,13 @@ export interface TransportConsumerOptions {
 /**
  * Turns records a transport delivers into handler executions. A record that cannot be decoded,
  * fails signature verification or may not be consumed here is dead-lettered at once; a record of an unknown type is logged,
- * counted and skipped; a handler that asks for a requeue makes the transport redeliver the record,
+ * recorded as `no-handler` and skipped; a handler that asks for a requeue makes the transport redeliver the record,
  * and handlers that already succeeded for it are not run again.
  */
 export class TransportConsumer {
   private readonly logger = new Logger('Messaging');
   /** Per record in progress: next attempt of each requeued handler, and handlers already done. */
   private readonly progress = new Map<string, { attempts: Map<string, number>; done: Set<string> }>();
-  private unknownTypeCount = 0;
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -40,11 +40,6 @@ export class TransportConsumer {
     private readonly tracker: ActivityTracker,
     private readonly options: TransportConsumerOptions,
   ) {}
-
-  /** Records skipped because no handler knows their type. */
-  get unknownTypes(): number {
-    return this.unknownTypeCount;
-  }
 
   /** Handles one delivered record; rejects only when the record must be redelivered. */
   async handle(transport: MessageTransport, record: IncomingRecord): Promise<void> {
@@ -60,7 +55,6 @@ export class TransportConsumer {
     }
     const handlers = this.registry.handlersFor(decoded.type);
     if (handlers.length === 0) {
-      this.unknownTypeCount++;
       this.logger.warn(
         `${source}: no handler for type '${decoded.type}' (record ${record.partition}@${record.offset}); skipped`,
       );
@@ -124,18 +118,7 @@ export class TransportConsumer {
     error: Error,
     source: string,
   ): Promise<void> {
-    const envelope: Envelope = {
-      id: record.headers['ce_id'] ?? `${record.topic}-${record.partition}-${record.offset}`,
-      type: record.headers['ce_type'] ?? 'unknown',
-      message: { raw: record.value?.toString('utf8') ?? null },
-      correlationId: record.headers['ce_correlationid'] ?? '',
-      tenantId: record.headers['ce_tenantid'],
-      source: record.headers['ce_source'] ?? 'unknown',
-      time: new Date().toISOString(),
-      topic: record.topic,
-      headers: record.headers,
-    };
-    await this.executor.deadLetter(envelope, source, error, 1, undefined, false);
+    await this.executor.deadLetter(undecodedEnvelope(record), source, error, 1, undefined, false);
     await transport.deadLetter(record, {
       errorType: error.name,
       message: error.message,
