@@ -10,7 +10,8 @@
 #   - PostgreSQL: scripts/postgres.sh ensure, then a fresh database momentum_test_<timestamp>_<pid>, exported
 #     as DATABASE_URL and dropped on exit. The server and credentials come from DATABASE_ADMIN_URL, else
 #     from DATABASE_URL (its database replaced), else postgres://postgres@127.0.0.1:5432/postgres.
-#   - Exports KAFKA_BROKERS and DATABASE_URL, runs every Jest project, exits with Jest's exit code.
+#   - Builds (the e2e suites start the sample services from dist/), exports KAFKA_BROKERS and DATABASE_URL,
+#     runs every Jest project, exits with Jest's exit code.
 #     Infrastructure suites are never skipped: when Kafka or PostgreSQL cannot be had, this fails.
 #
 # Environment: KAFKA_BROKERS, DATABASE_URL, DATABASE_ADMIN_URL, JEST_MAX_WORKERS (default 2).
@@ -179,6 +180,9 @@ case "$mode" in
     ensure_kafka
     ensure_postgres
     log "KAFKA_BROKERS=$KAFKA_BROKERS"
+    # the end-to-end suites run the sample services from their build, each as its own process
+    log "building (tsc -b tsconfig.build.json)"
+    "$NODE" "$ROOT/node_modules/typescript/bin/tsc" -b tsconfig.build.json || die "the build failed"
     rc=0
     run_jest --maxWorkers="$MAX_WORKERS" "$@" || rc=$?
     exit "$rc"

@@ -1,20 +1,12 @@
-import { Module } from '@nestjs/common';
-import { MessagingModule } from '@momentum/messaging';
-import { OrderHandlers } from './orders/order-handlers.js';
-import { OrderRepository } from './orders/order-repository.js';
-import { OrdersController } from './orders/orders.controller.js';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServicePlatformModule } from '../../shared/src/platform/service-platform.module.js';
+import type { ServicePlatformOptions } from '../../shared/src/platform/service-platform-options.js';
+import { OrdersModule } from './orders/orders.module.js';
 
-/** The orders service on the embedded defaults: the in-memory transport and in-process queues. */
-@Module({
-  imports: [
-    MessagingModule.forRootAsync({
-      useFactory: () => ({
-        serviceName: 'orders',
-        environment: process.env.APP_ENV ?? process.env.NODE_ENV ?? 'development',
-      }),
-    }),
-  ],
-  controllers: [OrdersController],
-  providers: [OrderRepository, OrderHandlers],
-})
-export class AppModule {}
+/** The orders service: the shared platform (tenancy, outbox, bus, health, admin) and the orders feature. */
+@Module({})
+export class AppModule {
+  static forService(options: ServicePlatformOptions): DynamicModule {
+    return { module: AppModule, imports: [ServicePlatformModule.forService(options), OrdersModule] };
+  }
+}

@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
   IsInt,
+  IsNumber,
   IsPositive,
   IsString,
   IsUUID,
@@ -15,7 +16,7 @@ import { Command } from '@momentum/messaging';
 export class CreateOrderLine {
   @IsString() @MinLength(1) sku!: string;
   @IsInt() @IsPositive() quantity!: number;
-  @Min(0) unitPrice!: number;
+  @IsNumber() @Min(0) unitPrice!: number;
 }
 
 /** Places an order for a customer; answered with `Result<Order>`. */

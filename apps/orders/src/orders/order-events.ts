@@ -1,4 +1,4 @@
-import { DomainEvent, EventTopic, PartitionKey } from '@momentum/messaging';
+import { DomainEvent } from '@momentum/messaging';
 
 /** Domain event: an order was placed (handled inside the orders service). */
 @DomainEvent({ type: 'orders.order-created' })
@@ -6,6 +6,7 @@ export class OrderCreated {
   constructor(
     readonly tenantId: string,
     readonly orderId: string,
+    readonly customerId: string,
     readonly totalAmount: number,
   ) {}
 }
@@ -20,18 +21,4 @@ export class OrderStatusChanged {
     readonly newStatus: string,
     readonly changedAt: string,
   ) {}
-}
-
-/** Integration event for other services, as a CloudEvent on `app_domain.orders.order-created`. */
-@EventTopic('app_domain.orders.order-created')
-export class OrderCreatedIntegrationEvent {
-  @PartitionKey() readonly tenantId: string;
-  constructor(
-    tenantId: string,
-    readonly orderId: string,
-    readonly customerId: string,
-    readonly totalAmount: number,
-  ) {
-    this.tenantId = tenantId;
-  }
 }

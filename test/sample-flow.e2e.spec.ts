@@ -1,0 +1,138 @@
+// The two sample services as separate processes on the real broker and PostgreSQL: an order placed over
+// HTTP is invoiced by billing and settled from billing's answer, per tenant.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { awaitOrder, call, placeOrder, settled, type InvoiceView } from './support/sample-api.js';
+import { sampleEnvironment } from './support/sample-environment.js';
+import { freePort, startService, type ServiceProcess } from './support/service-process.js';
+
+const TENANT_A = '8f2b2c9e-6d1a-4c3b-9a7e-1f0e5d4c3b2a';
+const TENANT_B = '1d7a3e55-2b9c-4f60-8e3b-5a4c2d1e0f9a';
+const CUSTOMER = '0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
+
+describe('sample services, each its own process, over Kafka and PostgreSQL', () => {
+  const env = sampleEnvironment('flow');
+  let orders: ServiceProcess;
+  let billing: ServiceProcess;
+
+  beforeAll(async () => {
+    [billing, orders] = await Promise.all([
+      startService('billing', env, await freePort()),
+      startService('orders', env, await freePort()),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([orders?.stop(), billing?.stop()]);
+    await env.dispose();
+  }, 60_000);
+
+  const invoicesOf = async (tenant: string, orderId: string) =>
+    (await call<InvoiceView[]>(billing.url, `/invoices?orderId=${orderId}`, { tenant })).body;
+
+  it('pays an order of at most 10,000 and keeps its status history', async () => {
+    const orderId = await placeOrder(orders.url, TENANT_A, CUSTOMER, 2, 12.5);
+    const order = await awaitOrder(orders.url, TENANT_A, orderId, settled);
+    expect(order).toMatchObject({
+      orderId,
+      tenantId: TENANT_A,
+      customerId: CUSTOMER,
+      totalAmount: 25,
+      status: 'paid',
+    });
+    expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'paid']);
+    expect(Date.parse(order.history[1]!.at)).toBeGreaterThanOrEqual(Date.parse(order.history[0]!.at));
+    const invoices = await invoicesOf(TENANT_A, orderId);
+    expect(invoices).toEqual([expect.objectContaining({ orderId, amount: 25, status: 'paid' })]);
+  }, 60_000);
+
+  it('declines an order above 10,000: payment_failed, one declined invoice', async () => {
+    const orderId = await placeOrder(orders.url, TENANT_A, CUSTOMER, 3, 4_000);
+    const order = await awaitOrder(orders.url, TENANT_A, orderId, settled);
+    expect(order).toMatchObject({ totalAmount: 12_000, status: 'payment_failed' });
+    expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'payment_failed']);
+    expect(await invoicesOf(TENANT_A, orderId)).toEqual([
+      expect.objectContaining({ orderId, amount: 12_000, status: 'declined' }),
+    ]);
+  }, 60_000);
+
+  it('cancels a declined order once, refuses to cancel a paid one', async () => {
+    const paid = await placeOrder(orders.url, TENANT_A, CUSTOMER, 1, 10);
+    const declined = await placeOrder(orders.url, TENANT_A, CUSTOMER, 1, 10_000.01);
+    await awaitOrder(orders.url, TENANT_A, paid, settled);
+    await awaitOrder(orders.url, TENANT_A, declined, settled);
+
+    const refused = await call<{ message: string }>(orders.url, `/orders/${paid}/cancel`, {
+      method: 'POST',
+      tenant: TENANT_A,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/is paid and can no longer be cancelled/);
+
+    const cancelled = await call(orders.url, `/orders/${declined}/cancel`, {
+      method: 'POST',
+      tenant: TENANT_A,
+    });
+    expect(cancelled).toEqual({ status: 200, body: { orderId: declined, status: 'cancelled' } });
+    const order = await awaitOrder(orders.url, TENANT_A, declined, (o) => o.history.length === 3);
+    expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'payment_failed', 'cancelled']);
+    expect(
+      (await call(orders.url, `/orders/${declined}/cancel`, { method: 'POST', tenant: TENANT_A })).status,
+    ).toBe(409);
+    expect(
+      (await call(orders.url, `/orders/${crypto.randomUUID()}/cancel`, { method: 'POST', tenant: TENANT_A }))
+        .status,
+    ).toBe(404);
+  }, 60_000);
+
+  it('keeps tenants apart over HTTP', async () => {
+    const orderId = await placeOrder(orders.url, TENANT_B, CUSTOMER, 1, 5);
+    await awaitOrder(orders.url, TENANT_B, orderId, settled);
+
+    expect((await call(orders.url, `/orders/${orderId}`, { tenant: TENANT_A })).status).toBe(404);
+    expect(
+      (await call(orders.url, `/orders/${orderId}/cancel`, { method: 'POST', tenant: TENANT_A })).status,
+    ).toBe(404);
+    expect(await invoicesOf(TENANT_A, orderId)).toEqual([]);
+    expect(await invoicesOf(TENANT_B, orderId)).toHaveLength(1);
+
+    const listA = await call<{ orderId: string }[]>(orders.url, '/orders', { tenant: TENANT_A });
+    const listB = await call<{ orderId: string }[]>(orders.url, '/orders?status=paid', { tenant: TENANT_B });
+    expect(listA.body.map((order) => order.orderId)).not.toContain(orderId);
+    expect(listB.body.map((order) => order.orderId)).toEqual([orderId]);
+  }, 60_000);
+
+  it('answers 400 for a missing or invalid tenant, an invalid body or status filter', async () => {
+    const body = { customerId: CUSTOMER, items: [{ sku: 'A-1', quantity: 1, unitPrice: 1 }] };
+    expect((await call(orders.url, '/orders', { method: 'POST', body })).status).toBe(400);
+    expect((await call(orders.url, '/orders', { method: 'POST', body, tenant: 'not-a-uuid' })).status).toBe(
+      400,
+    );
+    expect((await call(billing.url, '/invoices')).status).toBe(400);
+    const invalid = await call<{ errors: { field: string }[] }>(orders.url, '/orders', {
+      method: 'POST',
+      tenant: TENANT_A,
+      body: { customerId: 'nope', items: [{ sku: 'A-1', quantity: 0, unitPrice: 1 }] },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors.map((error) => error.field).sort()).toEqual([
+      'customerId',
+      'items.0.quantity',
+    ]);
+    expect((await call(orders.url, '/orders?status=shipped', { tenant: TENANT_A })).status).toBe(400);
+  }, 30_000);
+
+  it('reports database, broker and outbox health', async () => {
+    for (const service of [orders, billing]) {
+      const health = await call<{ status: string; details: Record<string, { status: string }> }>(
+        service.url,
+        '/health',
+      );
+      expect(health.status).toBe(200);
+      expect(health.body.details).toMatchObject({
+        database: { status: 'up' },
+        broker: { status: 'up', kind: 'kafka' },
+        outbox: { status: 'up', backlog: expect.any(Number), oldestAgeMs: expect.any(Number) },
+      });
+    }
+  }, 30_000);
+});
