@@ -10,9 +10,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export class HttpTracingMiddleware implements NestMiddleware {
   private readonly tracer = trace.getTracer('momentum-sample-http');
 
-  use(request: IncomingMessage, response: ServerResponse, next: () => void): void {
+  use(request: IncomingMessage & { originalUrl?: string }, response: ServerResponse, next: () => void): void {
     const parent = propagation.extract(context.active(), request.headers);
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = new URL(request.originalUrl ?? request.url ?? '/', 'http://localhost').pathname;
     const span = this.tracer.startSpan(
       `${request.method} ${path}`,
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': path } },
