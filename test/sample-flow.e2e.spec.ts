@@ -9,6 +9,14 @@ const TENANT_A = '8f2b2c9e-6d1a-4c3b-9a7e-1f0e5d4c3b2a';
 const TENANT_B = '1d7a3e55-2b9c-4f60-8e3b-5a4c2d1e0f9a';
 const CUSTOMER = '0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
 
+interface AuditView {
+  readonly kind: string;
+  readonly result: string;
+  readonly tenantId: string;
+  readonly messageType: string;
+  readonly correlationId: string;
+}
+
 describe('sample services, each its own process, over Kafka and PostgreSQL', () => {
   const env = sampleEnvironment('flow');
   let orders: ServiceProcess;
@@ -120,6 +128,49 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
     ]);
     expect((await call(orders.url, '/orders?status=shipped', { tenant: TENANT_A })).status).toBe(400);
   }, 30_000);
+
+  it('follows one order through both services in the audit trail, by correlation id', async () => {
+    const tenant = crypto.randomUUID();
+    const orderId = await placeOrder(orders.url, tenant, CUSTOMER, 1, 7);
+    await awaitOrder(
+      orders.url,
+      tenant,
+      orderId,
+      (order) => order.status === 'paid' && order.history.length === 2,
+    );
+    const own = await call<AuditView[]>(orders.url, '/audit', { tenant });
+    const correlationId = own.body.find(
+      (entry) => entry.messageType === 'orders.create-order',
+    )!.correlationId;
+
+    const expected = [
+      ['publish', 'sent', 'app_domain.orders.order-created'],
+      ['handling', 'succeeded', 'orders.create-order'],
+      ['handling', 'succeeded', 'app_domain.orders.order-created'],
+      ['publish', 'sent', 'app_domain.billing.payment-completed'],
+      ['handling', 'succeeded', 'app_domain.billing.payment-completed'],
+      ['handling', 'succeeded', 'orders.order-status-changed'],
+    ];
+    let flow: AuditView[] = [];
+    const complete = () =>
+      expected.every(([kind, result, type]) =>
+        flow.some((entry) => entry.kind === kind && entry.result === result && entry.messageType === type),
+      );
+    for (let i = 0; i < 100 && !complete(); i++) {
+      flow = (await call<AuditView[]>(billing.url, `/audit?correlationId=${correlationId}`, { tenant })).body;
+      if (!complete()) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(flow.map((entry) => [entry.kind, entry.result, entry.messageType])).toEqual(
+      expect.arrayContaining(expected),
+    );
+    expect(new Set(flow.map((entry) => entry.tenantId))).toEqual(new Set([tenant]));
+    expect(new Set(flow.map((entry) => entry.correlationId))).toEqual(new Set([correlationId]));
+    // Tenant-scoped: another tenant sees nothing of this flow.
+    expect(
+      (await call<AuditView[]>(billing.url, `/audit?correlationId=${correlationId}`, { tenant: TENANT_A }))
+        .body,
+    ).toEqual([]);
+  }, 60_000);
 
   it('reports database, broker and outbox health', async () => {
     for (const service of [orders, billing]) {

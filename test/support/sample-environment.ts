@@ -28,7 +28,7 @@ export function sampleEnvironment(
     topicPrefix: `e2e.${id}.`,
     environment: `e2e-${id}`,
     schemas: { orders: `orders_${id}`, billing: `billing_${id}` },
-    extra,
+    extra: { AUDIT_DB_SCHEMA: `audit_${id}`, ...extra },
   };
   const query = async <T>(sql: string, values: unknown[] = []): Promise<T[]> => {
     const client = new pg.Client({ connectionString: environment.databaseUrl });
@@ -43,7 +43,7 @@ export function sampleEnvironment(
     ...environment,
     query,
     dispose: async () => {
-      for (const schema of Object.values(environment.schemas))
+      for (const schema of [...Object.values(environment.schemas), `audit_${id}`])
         await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       const admin = new Kafka({
         brokers: environment.kafkaBrokers.split(','),

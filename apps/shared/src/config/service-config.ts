@@ -21,6 +21,8 @@ export interface ServiceConfig {
   readonly port: number;
   /** PostgreSQL schema of the service's tables and message store. */
   readonly schema: string;
+  /** PostgreSQL schema of the audit trail, shared by the services (`AUDIT_DB_SCHEMA`). */
+  readonly auditSchema: string;
   readonly environment: string;
   readonly logLevels: LogLevel[];
   readonly broker: BrokerConfig;
@@ -61,6 +63,7 @@ export function loadServiceConfig(
     host: env.HOST || '127.0.0.1',
     port: portOf(portVariable, env[portVariable], defaultPort),
     schema: schemaOf(schemaVariable, env[schemaVariable] || defaultSchema),
+    auditSchema: schemaOf('AUDIT_DB_SCHEMA', env.AUDIT_DB_SCHEMA || 'audit'),
     environment: env.APP_ENV ?? env.NODE_ENV ?? 'development',
     logLevels: logLevelsOf(env.LOG_LEVEL),
     broker: brokerOf(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX),

@@ -3,8 +3,16 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { DataSource } from 'typeorm';
 import { FailureActions, MessagingModule } from '@momentum/messaging';
 import { OutboxMessagingBridge, OutboxModule } from '@momentum/outbox';
-import { TenancyMessaging, TenancyModule } from '@momentum/tenancy';
+import {
+  type AuditSink,
+  InMemoryAuditSink,
+  PostgresAuditSink,
+  TenancyMessaging,
+  TenancyModule,
+} from '@momentum/tenancy';
+import { AuditController } from '../admin/audit.controller.js';
 import { DeadLettersController } from '../admin/dead-letters.controller.js';
+import type { ServiceConfig } from '../config/service-config.js';
 import { SERVICE_DATA_SOURCE, ServiceDatabaseModule } from '../database/service-database.module.js';
 import { BrokerIndicator } from '../health/broker.indicator.js';
 import { DatabaseIndicator } from '../health/database.indicator.js';
@@ -27,7 +35,7 @@ export class ServicePlatformModule implements NestModule {
     return {
       module: ServicePlatformModule,
       imports: [
-        TenancyModule.forRoot({ topicAccess: options.topicAccess }),
+        TenancyModule.forRoot({ topicAccess: options.topicAccess, audit: { sink: auditSinkOf(config) } }),
         MessagingModule.forRootAsync({
           imports: [
             OutboxModule.forRootAsync({
@@ -54,7 +62,7 @@ export class ServicePlatformModule implements NestModule {
         }),
         TerminusModule,
       ],
-      controllers: [HealthController, DeadLettersController],
+      controllers: [HealthController, DeadLettersController, AuditController],
       providers: [
         { provide: SERVICE_PLATFORM_OPTIONS, useValue: options },
         DatabaseIndicator,
@@ -67,4 +75,11 @@ export class ServicePlatformModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpTracingMiddleware).forRoutes('*path');
   }
+}
+
+/** One audit table for every service on the server (a flow is followed across them); in memory when embedded. */
+function auditSinkOf(config: ServiceConfig): AuditSink {
+  return config.database.kind === 'postgres'
+    ? new PostgresAuditSink({ connectionString: config.database.url, schema: config.auditSchema })
+    : new InMemoryAuditSink();
 }
