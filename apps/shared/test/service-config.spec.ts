@@ -9,6 +9,7 @@ describe('service configuration from the environment', () => {
       host: '127.0.0.1',
       port: 3000,
       schema: 'orders',
+      auditSchema: 'audit',
       environment: 'development',
       logLevels: ['fatal', 'error', 'warn', 'log'],
       broker: { kind: 'in-memory' },
@@ -40,6 +41,7 @@ describe('service configuration from the environment', () => {
   it.each([
     [{ ORDERS_PORT: 'eighty' }, /^ORDERS_PORT must be a port number/],
     [{ ORDERS_DB_SCHEMA: 'Orders; drop' }, /^ORDERS_DB_SCHEMA must be a lower-case PostgreSQL identifier/],
+    [{ AUDIT_DB_SCHEMA: 'a-b' }, /^AUDIT_DB_SCHEMA must be a lower-case PostgreSQL identifier/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ KAFKA_BROKERS: 'localhost' }, /^KAFKA_BROKERS must be a comma-separated list of host:port/],
     [{ KAFKA_BROKERS: 'k:1', KAFKA_TOPIC_PREFIX: 'a b' }, /^KAFKA_TOPIC_PREFIX must be/],
