@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
+import type { KafkaConsumerSettings } from '../../src/transports/kafka/kafka-transport-options.js';
 import type { IncomingRecord, TransportRecord } from '../../src/transports/message-transport.js';
 import {
   PARTITIONS,
@@ -17,87 +18,96 @@ const RECORDS = 80;
 describe('Kafka graceful shutdown', () => {
   const { transports, topics } = kafkaResources();
 
-  it('finishes running records, commits exactly up to the first unhandled one, and the next member starts there', async () => {
-    const topic = `shutdown.${uniqueSuffix()}`;
-    const groupId = `shutdown-${uniqueSuffix()}`;
-    topics.push(topic, `${topic}.dlq`);
-    await createTopics(topics);
-    const producer = new KafkaTransport(testTransportOptions());
-    transports.push(producer);
-    const records: TransportRecord[] = Array.from({ length: RECORDS }, (_, seq) => ({
-      topic,
-      key: `key-${seq % 8}`,
-      value: null,
-      headers: { seq: String(seq) },
-    }));
-    await producer.publish(records);
+  it.each<[string, KafkaConsumerSettings]>([
+    ['by default', {}],
+    ['with look-ahead', { maxBufferedRecords: 30, lookAheadIntervalMs: 50 }],
+  ])(
+    '%s, finishes running records, commits exactly up to the first unhandled one, and the next member starts there',
+    async (_, settings) => {
+      const topic = `shutdown.${uniqueSuffix()}`;
+      const groupId = `shutdown-${uniqueSuffix()}`;
+      topics.push(topic, `${topic}.dlq`);
+      await createTopics(topics);
+      const producer = new KafkaTransport(testTransportOptions());
+      transports.push(producer);
+      const records: TransportRecord[] = Array.from({ length: RECORDS }, (_, seq) => ({
+        topic,
+        key: `key-${seq % 8}`,
+        value: null,
+        headers: { seq: String(seq) },
+      }));
+      await producer.publish(records);
 
-    const started = new Set<string>();
-    const first = new Map<string, IncomingRecord>();
-    let releaseHeld!: () => void;
-    const held = new Promise<void>((resolve) => (releaseHeld = resolve));
-    const consumer = new KafkaTransport(testTransportOptions({ consumer: { maxConcurrentKeys: 2 } }));
-    consumer.subscribe({
-      groupId,
-      topics: [topic],
-      handle: async (record) => {
-        started.add(id(record));
-        // After a dozen, records are held mid-flight until the test has asked to close.
-        if (first.size >= 12) await held;
-        await sleep(20);
-        first.set(id(record), record);
-      },
-    });
-    await consumer.start();
-    await waitUntil(
-      () => first.size >= 12 && started.size > first.size,
-      () => `12 records handled and more in flight, got ${first.size} of ${started.size} started`,
-    );
-
-    let closed = false;
-    const closing = consumer.close().then(() => (closed = true));
-    await sleep(500);
-    expect(closed).toBe(false);
-    const inFlightAtClose = started.size - first.size;
-    releaseHeld();
-    await closing;
-    expect(inFlightAtClose).toBeGreaterThan(0);
-    expect([...started].filter((record) => !first.has(record))).toEqual([]);
-    expect(first.size).toBeLessThan(RECORDS);
-
-    // Where the group resumes in each partition: the committed offset (-1, none yet, means 0).
-    const committed = await committedOffsets(groupId, topic);
-    const resumeAt = (partition: number) => Math.max(0, Number(committed.get(partition) ?? -1));
-    for (let partition = 0; partition < PARTITIONS; partition++) {
-      const handledHere = [...first.values()]
-        .filter((r) => r.partition === partition)
-        .map((r) => Number(r.offset));
-      expect({ partition, resumeAt: resumeAt(partition) }).toEqual({
-        partition,
-        resumeAt: firstGap(handledHere),
+      const started = new Set<string>();
+      const first = new Map<string, IncomingRecord>();
+      let releaseHeld!: () => void;
+      const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+      const consumer = new KafkaTransport(
+        testTransportOptions({ consumer: { maxConcurrentKeys: 2, ...settings } }),
+      );
+      consumer.subscribe({
+        groupId,
+        topics: [topic],
+        handle: async (record) => {
+          started.add(id(record));
+          // After a dozen, records are held mid-flight until the test has asked to close.
+          if (first.size >= 12) await held;
+          await sleep(20);
+          first.set(id(record), record);
+        },
       });
-    }
+      await consumer.start();
+      await waitUntil(
+        () => first.size >= 12 && started.size > first.size,
+        () => `12 records handled and more in flight, got ${first.size} of ${started.size} started`,
+      );
 
-    const second = new Map<string, IncomingRecord>();
-    const successor = new KafkaTransport(testTransportOptions());
-    transports.push(successor);
-    successor.subscribe({
-      groupId,
-      topics: [topic],
-      handle: async (record) => void second.set(id(record), record),
-    });
-    await successor.start();
-    const unhandled = RECORDS - first.size;
-    await waitUntil(
-      () => [...second.keys()].filter((record) => !first.has(record)).length >= unhandled,
-      () => `the ${unhandled} records left over reach the successor, got ${second.size}`,
-    );
-    const redeliveredBelowCommit = [...second.values()].filter(
-      (r) => Number(r.offset) < resumeAt(r.partition),
-    );
-    expect(redeliveredBelowCommit.map(id)).toEqual([]);
-    expect(first.size + [...second.keys()].filter((record) => !first.has(record)).length).toBe(RECORDS);
-  }, 90_000);
+      let closed = false;
+      const closing = consumer.close().then(() => (closed = true));
+      await sleep(500);
+      expect(closed).toBe(false);
+      const inFlightAtClose = started.size - first.size;
+      releaseHeld();
+      await closing;
+      expect(inFlightAtClose).toBeGreaterThan(0);
+      expect([...started].filter((record) => !first.has(record))).toEqual([]);
+      expect(first.size).toBeLessThan(RECORDS);
+
+      // Where the group resumes in each partition: the committed offset (-1, none yet, means 0).
+      const committed = await committedOffsets(groupId, topic);
+      const resumeAt = (partition: number) => Math.max(0, Number(committed.get(partition) ?? -1));
+      for (let partition = 0; partition < PARTITIONS; partition++) {
+        const handledHere = [...first.values()]
+          .filter((r) => r.partition === partition)
+          .map((r) => Number(r.offset));
+        expect({ partition, resumeAt: resumeAt(partition) }).toEqual({
+          partition,
+          resumeAt: firstGap(handledHere),
+        });
+      }
+
+      const second = new Map<string, IncomingRecord>();
+      const successor = new KafkaTransport(testTransportOptions());
+      transports.push(successor);
+      successor.subscribe({
+        groupId,
+        topics: [topic],
+        handle: async (record) => void second.set(id(record), record),
+      });
+      await successor.start();
+      const unhandled = RECORDS - first.size;
+      await waitUntil(
+        () => [...second.keys()].filter((record) => !first.has(record)).length >= unhandled,
+        () => `the ${unhandled} records left over reach the successor, got ${second.size}`,
+      );
+      const redeliveredBelowCommit = [...second.values()].filter(
+        (r) => Number(r.offset) < resumeAt(r.partition),
+      );
+      expect(redeliveredBelowCommit.map(id)).toEqual([]);
+      expect(first.size + [...second.keys()].filter((record) => !first.has(record)).length).toBe(RECORDS);
+    },
+    90_000,
+  );
 
   it('gives up on a stuck record after closeTimeoutMs without committing it, so the group gets it again', async () => {
     const topic = `shutdown-stuck.${uniqueSuffix()}`;

@@ -40,6 +40,9 @@ describe('Kafka transport options', () => {
     expect(resolved.consumer).toMatchObject({
       partitionsConcurrently: 8,
       maxConcurrentKeys: 8,
+      maxConcurrentPerTenant: Number.POSITIVE_INFINITY,
+      maxBufferedRecords: 0,
+      lookAheadIntervalMs: 200,
       closeTimeoutMs: 10_000,
     });
     expect(resolved.consumer.circuitBreaker).toEqual({
@@ -85,6 +88,12 @@ describe('Kafka transport options', () => {
     [{ producer: { retryInitialDelayMs: 500, retryMaxDelayMs: 100 } }, 'kafka.producer.retryMaxDelayMs'],
     [{ consumer: { partitionsConcurrently: 0 } }, 'kafka.consumer.partitionsConcurrently'],
     [{ consumer: { maxConcurrentKeys: NaN } }, 'kafka.consumer.maxConcurrentKeys'],
+    [{ consumer: { maxConcurrentPerTenant: 0 } }, 'kafka.consumer.maxConcurrentPerTenant'],
+    [{ consumer: { maxConcurrentPerTenant: 1.5 } }, 'kafka.consumer.maxConcurrentPerTenant'],
+    [{ consumer: { maxConcurrentPerTenant: '2' } }, 'kafka.consumer.maxConcurrentPerTenant'],
+    [{ consumer: { maxBufferedRecords: -1 } }, 'kafka.consumer.maxBufferedRecords'],
+    [{ consumer: { maxBufferedRecords: Infinity } }, 'kafka.consumer.maxBufferedRecords'],
+    [{ consumer: { lookAheadIntervalMs: 0 } }, 'kafka.consumer.lookAheadIntervalMs'],
     [
       { consumer: { heartbeatIntervalMs: 10_000, sessionTimeoutMs: 6_000 } },
       'kafka.consumer.heartbeatIntervalMs',
@@ -112,6 +121,18 @@ describe('Kafka transport options', () => {
   it('needs no brokers when another client is given', () => {
     const client = { producer: () => undefined, consumer: () => undefined, admin: () => undefined } as never;
     expect(resolveKafkaTransportOptions({ client }).client).toBe(client);
+  });
+
+  it('takes a per-tenant limit and a look-ahead', () => {
+    const { consumer } = resolveKafkaTransportOptions({
+      ...BASE,
+      consumer: { maxConcurrentPerTenant: 2, maxBufferedRecords: 5_000, lookAheadIntervalMs: 50 },
+    });
+    expect(consumer).toMatchObject({
+      maxConcurrentPerTenant: 2,
+      maxBufferedRecords: 5_000,
+      lookAheadIntervalMs: 50,
+    });
   });
 
   it('turns the circuit breaker off with false', () => {

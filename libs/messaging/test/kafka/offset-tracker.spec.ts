@@ -17,6 +17,15 @@ describe('OffsetTracker', () => {
     expect(tracker.lowestUnfinished()).toBe('10');
   });
 
+  it('counts the tracked records not finished, finishing out of order included', () => {
+    const tracker = tracking(0, 1, 2, 3);
+    tracker.finish('2');
+    expect(tracker.unfinishedCount).toBe(3);
+    tracker.finish('0');
+    expect(tracker.unfinishedCount).toBe(2);
+    expect(tracker.commitPoint()).toBe('1');
+  });
+
   it('moves the commit point to the lowest record still in flight, never past it', () => {
     const tracker = tracking(0, 1, 2, 3, 4);
     tracker.finish('0');

@@ -74,6 +74,26 @@ export interface KafkaConsumerSettings {
   readonly partitionsConcurrently?: number;
   /** Keys of one partition handled at the same time; one key is always handled in order. Default 8. */
   readonly maxConcurrentKeys?: number;
+  /**
+   * Most records of one tenant (the CloudEvents `tenantid` extension, else the event's `tenantId`)
+   * this consumer handles at once, over all its partitions, so one tenant's burst cannot take every
+   * slot: a record of a tenant at its limit waits while other tenants' records go ahead. Records
+   * without a tenant are not limited. Default: no limit beyond `maxConcurrentKeys` per partition.
+   */
+  readonly maxConcurrentPerTenant?: number;
+  /**
+   * Look-ahead: records of one partition fetched and held, not yet finished, at most. With it, the
+   * consumer keeps fetching past a partition's unfinished records, so a record behind another key's
+   * backlog (another tenant's) starts without waiting for that backlog to drain; with a full buffer
+   * it stops fetching further until records finish. Default 0: no look-ahead, each fetched batch is
+   * finished before the partition is fetched again.
+   */
+  readonly maxBufferedRecords?: number;
+  /**
+   * With look-ahead, how long a partition's records are handled before the consumer fetches again
+   * for newer ones (running records finish first). Default 200 ms.
+   */
+  readonly lookAheadIntervalMs?: number;
   /** Whether a group without committed offsets starts at the earliest record (default) or the latest. */
   readonly fromBeginning?: boolean;
   /** A member that sends no heartbeat for this long is removed from its group. Default 30,000 ms. */
@@ -164,6 +184,9 @@ const PRODUCER_DEFAULTS: Required<KafkaProducerSettings> = {
 const CONSUMER_DEFAULTS: Required<Omit<KafkaConsumerSettings, 'circuitBreaker'>> = {
   partitionsConcurrently: 8,
   maxConcurrentKeys: 8,
+  maxConcurrentPerTenant: Number.POSITIVE_INFINITY,
+  maxBufferedRecords: 0,
+  lookAheadIntervalMs: 200,
   fromBeginning: true,
   sessionTimeoutMs: 30_000,
   rebalanceTimeoutMs: 60_000,
@@ -279,6 +302,10 @@ function resolveConsumer(settings: KafkaConsumerSettings): ResolvedKafkaTranspor
   const consumer = { ...CONSUMER_DEFAULTS, ...rest };
   positiveInteger('kafka.consumer.partitionsConcurrently', consumer.partitionsConcurrently);
   positiveInteger('kafka.consumer.maxConcurrentKeys', consumer.maxConcurrentKeys);
+  if (consumer.maxConcurrentPerTenant !== Number.POSITIVE_INFINITY)
+    positiveInteger('kafka.consumer.maxConcurrentPerTenant', consumer.maxConcurrentPerTenant);
+  nonNegativeInteger('kafka.consumer.maxBufferedRecords', consumer.maxBufferedRecords);
+  positive('kafka.consumer.lookAheadIntervalMs', consumer.lookAheadIntervalMs);
   if (typeof consumer.fromBeginning !== 'boolean') fail('kafka.consumer.fromBeginning', 'must be a boolean');
   positive('kafka.consumer.sessionTimeoutMs', consumer.sessionTimeoutMs);
   positive('kafka.consumer.rebalanceTimeoutMs', consumer.rebalanceTimeoutMs);

@@ -49,7 +49,9 @@ interface Connection {
  * Consuming: one consumer-group member per subscription, on exactly its topics, with manual offsets:
  * partitions in parallel, keys of a partition concurrently and each key in order, commits only up to
  * the lowest unfinished record, redelivery with backoff of records whose `handle` rejected, a circuit
- * breaker per listener, and a bounded graceful `close()`.
+ * breaker per listener, and a bounded graceful `close()`. Optionally a per-tenant limit on running
+ * records and a bounded look-ahead past a partition's backlog, so one tenant's burst cannot hold
+ * another tenant's records back.
  *
  * @example
  * MessagingModule.forRoot({

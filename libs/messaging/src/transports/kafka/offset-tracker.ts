@@ -35,6 +35,11 @@ export class OffsetTracker {
     this.advanceEnd(BigInt(offset) + 1n);
   }
 
+  /** Tracked records that are not finished. */
+  get unfinishedCount(): number {
+    return this.unfinished.size;
+  }
+
   /** The lowest tracked record that is not finished, if any. */
   lowestUnfinished(): string | undefined {
     const lowest = this.lowest();

@@ -1,4 +1,5 @@
 import { backoffDelay, type BackoffBounds } from './backoff.js';
+import type { LookAheadBuffer } from './look-ahead-buffer.js';
 import { OffsetTracker } from './offset-tracker.js';
 
 /** A record whose `handle` rejected, waiting to be delivered again. */
@@ -12,7 +13,8 @@ export interface Redelivery {
 
 /**
  * What one member knows about one assigned partition during one group generation: which fetched
- * records are finished, and which wait to be delivered again after their `handle` rejected.
+ * records are finished, which wait to be delivered again after their `handle` rejected, and with
+ * look-ahead which are held between rounds.
  */
 export class PartitionState {
   readonly tracker = new OffsetTracker();
@@ -23,6 +25,8 @@ export class PartitionState {
     /** The Kafka topic. */
     readonly topic: string,
     readonly partition: number,
+    /** Records held between rounds; none without look-ahead. */
+    readonly lookAhead: LookAheadBuffer | undefined,
   ) {}
 
   /** Notes that `offset` is being handled (until {@link handlingEnded}). */

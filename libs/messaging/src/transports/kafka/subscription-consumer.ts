@@ -7,7 +7,11 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { FetchPauses } from './fetch-pauses.js';
 import type { KafkaBatch, KafkaConsumerClient } from './kafka-client.js';
 import type { ResolvedKafkaTransportOptions } from './kafka-transport-options.js';
+import type { TenantLimit } from './keyed-dispatcher.js';
+import { LookAheadBuffer, type Admission } from './look-ahead-buffer.js';
 import { PartitionState } from './partition-state.js';
+import { rememberingRecordTenant } from './record-tenant.js';
+import { TenantSlots } from './tenant-slots.js';
 import type { TopicNames } from './topic-names.js';
 
 /** What a {@link SubscriptionConsumer} is built from. */
@@ -23,17 +27,26 @@ export interface SubscriptionConsumerOptions {
 
 /**
  * One consumer-group member for one subscription, subscribed to exactly its topics. Batches of
- * several partitions run at once; within a batch, keys run concurrently and each key in order. The
- * group's offset of a partition only ever moves to the lowest record not yet finished. A rejected
- * record is fetched and delivered again after a backoff while the partition is paused, so other
- * partitions keep flowing. On a rebalance the member stops starting records, lets the running ones
- * finish and commits before it rejoins, so no record is handled by two members at once.
+ * several partitions run at once; within a batch, keys run concurrently and each key in order, and
+ * with `maxConcurrentPerTenant` no tenant holds more slots of this consumer than that. The group's
+ * offset of a partition only ever moves to the lowest record not yet finished. A rejected record is
+ * delivered again after a backoff while the partition is paused, so other partitions keep flowing.
+ *
+ * With look-ahead (`maxBufferedRecords`), a partition's records are handled in rounds: the records
+ * a round did not finish are held, the round ends after `lookAheadIntervalMs` (running records
+ * finish first), and the partition is fetched again past them, so records behind a long backlog of
+ * one key join the next round. No record runs between rounds, which is what keeps rebalances safe:
+ * kafkajs rejoins its group only between batches.
+ *
+ * On a rebalance the member stops starting records, lets the running ones finish and commits
+ * before it rejoins, so no record is handled by two members at once.
  */
 export class SubscriptionConsumer {
   private readonly logger = new Logger('KafkaConsumer');
   private readonly kafkaTopics: string[];
   private readonly pauses: FetchPauses;
   private readonly breaker: CircuitBreaker | undefined;
+  private readonly tenantLimit: TenantLimit<IncomingRecord> | undefined;
   private partitions = new Map<string, PartitionState>();
   /** Running batches and the promise of each `eachBatch` call. */
   private readonly batches = new Map<BatchRun, Promise<void>>();
@@ -54,6 +67,9 @@ export class SubscriptionConsumer {
       this.breaker = new CircuitBreaker(breakerSettings);
       this.breaker.onStateChange((state) => this.circuitChanged(state));
     }
+    const perTenant = options.settings.maxConcurrentPerTenant;
+    if (perTenant !== Number.POSITIVE_INFINITY)
+      this.tenantLimit = { slots: new TenantSlots(perTenant), tenantOf: rememberingRecordTenant() };
   }
 
   /** The consumer group. */
@@ -131,12 +147,9 @@ export class SubscriptionConsumer {
     // Not resolving anything leaves the fetch position alone: these records come back later.
     if (this.closing || this.rebalancing || this.breaker?.state === 'open') return;
     const state = this.partitionState(batch.topic, batch.partition);
-    const topic = this.options.names.toMessageTopic(batch.topic);
-    const records = batch.records
-      .filter((record) => state.tracker.track(record.offset))
-      .map((record) => ({ ...record, topic }));
-    const run = this.batchRun(state, records);
-    const done = this.process(batch, state, run);
+    const admission = this.admit(batch, state);
+    const run = this.batchRun(state, admission.records);
+    const done = this.process(batch, state, run, admission.overflow);
     this.batches.set(run, done);
     try {
       await done;
@@ -145,28 +158,79 @@ export class SubscriptionConsumer {
     }
   }
 
-  private async process(batch: KafkaBatch, state: PartitionState, run: BatchRun): Promise<void> {
-    const keepAlive = setInterval(
-      () => void this.heartbeat(batch, state),
-      this.options.settings.heartbeatIntervalMs,
-    );
+  /** The records of this round: the batch's unfinished ones, after those held with look-ahead. */
+  private admit(batch: KafkaBatch, state: PartitionState): Admission {
+    const topic = this.options.names.toMessageTopic(batch.topic);
+    const fetched = batch.records.map((record) => ({ ...record, topic }));
+    const track = (offset: string): boolean => state.tracker.track(offset);
+    if (state.lookAhead) return state.lookAhead.admit(fetched, track);
+    return { records: fetched.filter((record) => track(record.offset)), overflow: undefined };
+  }
+
+  private async process(
+    batch: KafkaBatch,
+    state: PartitionState,
+    run: BatchRun,
+    overflow: string | undefined,
+  ): Promise<void> {
+    const { settings } = this.options;
+    const keepAlive = setInterval(() => void this.heartbeat(batch, state), settings.heartbeatIntervalMs);
+    let cut = false;
+    // Nothing could be taken in while the buffer is full: the round goes on until records finished,
+    // which keeps the partition from being fetched.
+    const { lookAhead } = state;
+    const roundEnd =
+      lookAhead &&
+      setInterval(() => {
+        if (state.tracker.unfinishedCount >= lookAhead.capacity) return;
+        cut = true;
+        run.stop();
+      }, settings.lookAheadIntervalMs);
+    let unfinished: IncomingRecord[];
     try {
-      await Promise.race([run.run(), this.closeExpired]);
+      unfinished = (await Promise.race([run.run(), this.closeExpired])) ?? [];
     } finally {
       clearInterval(keepAlive);
+      clearInterval(roundEnd);
     }
+    batch.fetchFrom(
+      lookAhead
+        ? this.lookAheadFetchPoint(batch, state, lookAhead, unfinished, overflow)
+        : this.refetchPoint(batch, state),
+    );
+    await this.commit(state);
+    // A round cut short still has records to start now; one that ran out waits for its redeliveries.
+    const delay = state.nextRedeliveryIn();
+    if (delay > 0 && !cut && !this.closing) this.pauses.delayPartition(batch.topic, batch.partition, delay);
+  }
+
+  /** Without look-ahead: from the lowest unfinished record, whose batch is fetched again. */
+  private refetchPoint(batch: KafkaBatch, state: PartitionState): string {
     const lowest = state.tracker.lowestUnfinished();
     if (lowest === undefined) state.tracker.coverThrough(batch.lastOffset);
-    batch.fetchFrom(lowest ?? String(BigInt(batch.lastOffset) + 1n));
-    await this.commit(state);
-    const delay = state.nextRedeliveryIn();
-    if (delay > 0 && !this.closing) this.pauses.delayPartition(batch.topic, batch.partition, delay);
+    return lowest ?? String(BigInt(batch.lastOffset) + 1n);
+  }
+
+  /** With look-ahead: past what is held, so the next round also gets what arrived behind it. */
+  private lookAheadFetchPoint(
+    batch: KafkaBatch,
+    state: PartitionState,
+    buffer: LookAheadBuffer,
+    unfinished: readonly IncomingRecord[],
+    overflow: string | undefined,
+  ): string {
+    buffer.hold(unfinished);
+    const point = overflow ?? buffer.refetchPoint();
+    if (point !== undefined) return point;
+    if (state.tracker.lowestUnfinished() === undefined) state.tracker.coverThrough(batch.lastOffset);
+    return String(BigInt(batch.lastOffset) + 1n);
   }
 
   private batchRun(state: PartitionState, records: readonly IncomingRecord[]): BatchRun {
     const { settings, subscription } = this.options;
     return new BatchRun(state, records, {
       maxConcurrentKeys: settings.maxConcurrentKeys,
+      tenantLimit: this.tenantLimit,
       retry: { initialDelayMs: settings.retryInitialDelayMs, maxDelayMs: settings.retryMaxDelayMs },
       // A synchronous throw counts as a rejection like any other failure.
       deliver: (record) => new Promise<void>((resolve) => resolve(subscription.handle(record))),
@@ -249,7 +313,9 @@ export class SubscriptionConsumer {
     const key = `${topic}\u0000${partition}`;
     let state = this.partitions.get(key);
     if (!state) {
-      state = new PartitionState(topic, partition);
+      const { maxBufferedRecords } = this.options.settings;
+      const lookAhead = maxBufferedRecords > 0 ? new LookAheadBuffer(maxBufferedRecords) : undefined;
+      state = new PartitionState(topic, partition, lookAhead);
       this.partitions.set(key, state);
     }
     return state;
