@@ -1,9 +1,9 @@
 // The two sample services as separate processes on the real broker and PostgreSQL: an order placed over
 // HTTP is invoiced by billing and settled from billing's answer, per tenant.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { awaitOrder, call, placeOrder, settled, type InvoiceView } from './support/sample-api.js';
 import { sampleEnvironment } from './support/sample-environment.js';
-import { freePort, startService, type ServiceProcess } from './support/service-process.js';
+import { useSample } from './support/service-process.js';
 
 const TENANT_A = '8f2b2c9e-6d1a-4c3b-9a7e-1f0e5d4c3b2a';
 const TENANT_B = '1d7a3e55-2b9c-4f60-8e3b-5a4c2d1e0f9a';
@@ -19,27 +19,14 @@ interface AuditView {
 
 describe('sample services, each its own process, over Kafka and PostgreSQL', () => {
   const env = sampleEnvironment('flow');
-  let orders: ServiceProcess;
-  let billing: ServiceProcess;
-
-  beforeAll(async () => {
-    [billing, orders] = await Promise.all([
-      startService('billing', env, await freePort()),
-      startService('orders', env, await freePort()),
-    ]);
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([orders?.stop(), billing?.stop()]);
-    await env.dispose();
-  }, 60_000);
+  const sample = useSample(env);
 
   const invoicesOf = async (tenant: string, orderId: string) =>
-    (await call<InvoiceView[]>(billing.url, `/invoices?orderId=${orderId}`, { tenant })).body;
+    (await call<InvoiceView[]>(sample.billing.url, `/invoices?orderId=${orderId}`, { tenant })).body;
 
   it('pays an order of at most 10,000 and keeps its status history', async () => {
-    const orderId = await placeOrder(orders.url, TENANT_A, CUSTOMER, 2, 12.5);
-    const order = await awaitOrder(orders.url, TENANT_A, orderId, settled);
+    const orderId = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 2, 12.5);
+    const order = await awaitOrder(sample.orders.url, TENANT_A, orderId, settled);
     expect(order).toMatchObject({
       orderId,
       tenantId: TENANT_A,
@@ -54,8 +41,8 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
   }, 60_000);
 
   it('declines an order above 10,000: payment_failed, one declined invoice', async () => {
-    const orderId = await placeOrder(orders.url, TENANT_A, CUSTOMER, 3, 4_000);
-    const order = await awaitOrder(orders.url, TENANT_A, orderId, settled);
+    const orderId = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 3, 4_000);
+    const order = await awaitOrder(sample.orders.url, TENANT_A, orderId, settled);
     expect(order).toMatchObject({ totalAmount: 12_000, status: 'payment_failed' });
     expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'payment_failed']);
     expect(await invoicesOf(TENANT_A, orderId)).toEqual([
@@ -64,59 +51,67 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
   }, 60_000);
 
   it('cancels a declined order once, refuses to cancel a paid one', async () => {
-    const paid = await placeOrder(orders.url, TENANT_A, CUSTOMER, 1, 10);
-    const declined = await placeOrder(orders.url, TENANT_A, CUSTOMER, 1, 10_000.01);
-    await awaitOrder(orders.url, TENANT_A, paid, settled);
-    await awaitOrder(orders.url, TENANT_A, declined, settled);
+    const paid = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 1, 10);
+    const declined = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 1, 10_000.01);
+    await awaitOrder(sample.orders.url, TENANT_A, paid, settled);
+    await awaitOrder(sample.orders.url, TENANT_A, declined, settled);
 
-    const refused = await call<{ message: string }>(orders.url, `/orders/${paid}/cancel`, {
+    const refused = await call<{ message: string }>(sample.orders.url, `/orders/${paid}/cancel`, {
       method: 'POST',
       tenant: TENANT_A,
     });
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/is paid and can no longer be cancelled/);
 
-    const cancelled = await call(orders.url, `/orders/${declined}/cancel`, {
+    const cancelled = await call(sample.orders.url, `/orders/${declined}/cancel`, {
       method: 'POST',
       tenant: TENANT_A,
     });
     expect(cancelled).toEqual({ status: 200, body: { orderId: declined, status: 'cancelled' } });
-    const order = await awaitOrder(orders.url, TENANT_A, declined, (o) => o.history.length === 3);
+    const order = await awaitOrder(sample.orders.url, TENANT_A, declined, (o) => o.history.length === 3);
     expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'payment_failed', 'cancelled']);
     expect(
-      (await call(orders.url, `/orders/${declined}/cancel`, { method: 'POST', tenant: TENANT_A })).status,
+      (await call(sample.orders.url, `/orders/${declined}/cancel`, { method: 'POST', tenant: TENANT_A }))
+        .status,
     ).toBe(409);
     expect(
-      (await call(orders.url, `/orders/${crypto.randomUUID()}/cancel`, { method: 'POST', tenant: TENANT_A }))
-        .status,
+      (
+        await call(sample.orders.url, `/orders/${crypto.randomUUID()}/cancel`, {
+          method: 'POST',
+          tenant: TENANT_A,
+        })
+      ).status,
     ).toBe(404);
   }, 60_000);
 
   it('keeps tenants apart over HTTP', async () => {
-    const orderId = await placeOrder(orders.url, TENANT_B, CUSTOMER, 1, 5);
-    await awaitOrder(orders.url, TENANT_B, orderId, settled);
+    const orderId = await placeOrder(sample.orders.url, TENANT_B, CUSTOMER, 1, 5);
+    await awaitOrder(sample.orders.url, TENANT_B, orderId, settled);
 
-    expect((await call(orders.url, `/orders/${orderId}`, { tenant: TENANT_A })).status).toBe(404);
+    expect((await call(sample.orders.url, `/orders/${orderId}`, { tenant: TENANT_A })).status).toBe(404);
     expect(
-      (await call(orders.url, `/orders/${orderId}/cancel`, { method: 'POST', tenant: TENANT_A })).status,
+      (await call(sample.orders.url, `/orders/${orderId}/cancel`, { method: 'POST', tenant: TENANT_A }))
+        .status,
     ).toBe(404);
     expect(await invoicesOf(TENANT_A, orderId)).toEqual([]);
     expect(await invoicesOf(TENANT_B, orderId)).toHaveLength(1);
 
-    const listA = await call<{ orderId: string }[]>(orders.url, '/orders', { tenant: TENANT_A });
-    const listB = await call<{ orderId: string }[]>(orders.url, '/orders?status=paid', { tenant: TENANT_B });
+    const listA = await call<{ orderId: string }[]>(sample.orders.url, '/orders', { tenant: TENANT_A });
+    const listB = await call<{ orderId: string }[]>(sample.orders.url, '/orders?status=paid', {
+      tenant: TENANT_B,
+    });
     expect(listA.body.map((order) => order.orderId)).not.toContain(orderId);
     expect(listB.body.map((order) => order.orderId)).toEqual([orderId]);
   }, 60_000);
 
   it('answers 400 for a missing or invalid tenant, an invalid body or status filter', async () => {
     const body = { customerId: CUSTOMER, items: [{ sku: 'A-1', quantity: 1, unitPrice: 1 }] };
-    expect((await call(orders.url, '/orders', { method: 'POST', body })).status).toBe(400);
-    expect((await call(orders.url, '/orders', { method: 'POST', body, tenant: 'not-a-uuid' })).status).toBe(
-      400,
-    );
-    expect((await call(billing.url, '/invoices')).status).toBe(400);
-    const invalid = await call<{ errors: { field: string }[] }>(orders.url, '/orders', {
+    expect((await call(sample.orders.url, '/orders', { method: 'POST', body })).status).toBe(400);
+    expect(
+      (await call(sample.orders.url, '/orders', { method: 'POST', body, tenant: 'not-a-uuid' })).status,
+    ).toBe(400);
+    expect((await call(sample.billing.url, '/invoices')).status).toBe(400);
+    const invalid = await call<{ errors: { field: string }[] }>(sample.orders.url, '/orders', {
       method: 'POST',
       tenant: TENANT_A,
       body: { customerId: 'nope', items: [{ sku: 'A-1', quantity: 0, unitPrice: 1 }] },
@@ -126,19 +121,19 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
       'customerId',
       'items.0.quantity',
     ]);
-    expect((await call(orders.url, '/orders?status=shipped', { tenant: TENANT_A })).status).toBe(400);
+    expect((await call(sample.orders.url, '/orders?status=shipped', { tenant: TENANT_A })).status).toBe(400);
   }, 30_000);
 
   it('follows one order through both services in the audit trail, by correlation id', async () => {
     const tenant = crypto.randomUUID();
-    const orderId = await placeOrder(orders.url, tenant, CUSTOMER, 1, 7);
+    const orderId = await placeOrder(sample.orders.url, tenant, CUSTOMER, 1, 7);
     await awaitOrder(
-      orders.url,
+      sample.orders.url,
       tenant,
       orderId,
       (order) => order.status === 'paid' && order.history.length === 2,
     );
-    const own = await call<AuditView[]>(orders.url, '/audit', { tenant });
+    const own = await call<AuditView[]>(sample.orders.url, '/audit', { tenant });
     const correlationId = own.body.find(
       (entry) => entry.messageType === 'orders.create-order',
     )!.correlationId;
@@ -157,7 +152,9 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
         flow.some((entry) => entry.kind === kind && entry.result === result && entry.messageType === type),
       );
     for (let i = 0; i < 100 && !complete(); i++) {
-      flow = (await call<AuditView[]>(billing.url, `/audit?correlationId=${correlationId}`, { tenant })).body;
+      flow = (
+        await call<AuditView[]>(sample.billing.url, `/audit?correlationId=${correlationId}`, { tenant })
+      ).body;
       if (!complete()) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(flow.map((entry) => [entry.kind, entry.result, entry.messageType])).toEqual(
@@ -167,13 +164,16 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
     expect(new Set(flow.map((entry) => entry.correlationId))).toEqual(new Set([correlationId]));
     // Tenant-scoped: another tenant sees nothing of this flow.
     expect(
-      (await call<AuditView[]>(billing.url, `/audit?correlationId=${correlationId}`, { tenant: TENANT_A }))
-        .body,
+      (
+        await call<AuditView[]>(sample.billing.url, `/audit?correlationId=${correlationId}`, {
+          tenant: TENANT_A,
+        })
+      ).body,
     ).toEqual([]);
   }, 60_000);
 
   it('reports database, broker and outbox health', async () => {
-    for (const service of [orders, billing]) {
+    for (const service of [sample.orders, sample.billing]) {
       const health = await call<{ status: string; details: Record<string, { status: string }> }>(
         service.url,
         '/health',

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { awaitOrder, placeOrder } from './support/sample-api.js';
 import { OtlpCollector, type CollectedSpan } from './support/otlp-collector.js';
 import { sampleEnvironment } from './support/sample-environment.js';
-import { freePort, startService, type ServiceProcess } from './support/service-process.js';
+import { startSample, type SampleServices, type ServiceProcess } from './support/service-process.js';
 
 const TENANT = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
 const CUSTOMER = '0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -14,19 +14,17 @@ describe('distributed tracing across the sample services', () => {
   let collector: OtlpCollector;
   let env: ReturnType<typeof sampleEnvironment>;
   let orders: ServiceProcess;
-  let billing: ServiceProcess;
+  let sample: SampleServices | undefined;
 
   beforeAll(async () => {
     collector = await OtlpCollector.start();
     env = sampleEnvironment('tracing', { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint });
-    [billing, orders] = await Promise.all([
-      startService('billing', env, await freePort()),
-      startService('orders', env, await freePort()),
-    ]);
+    sample = await startSample(env);
+    ({ orders } = sample);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([orders?.stop(), billing?.stop()]);
+    await sample?.stop();
     await env?.dispose();
     await collector?.close();
   }, 60_000);

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -102,4 +103,49 @@ async function healthy(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Both sample services, each its own process. */
+export interface SampleServices {
+  readonly orders: ServiceProcess;
+  readonly billing: ServiceProcess;
+  /** Stops both gracefully. */
+  stop(): Promise<void>;
+}
+
+/** Starts billing and orders side by side on free ports. */
+export async function startSample(environment: ServiceEnvironment): Promise<SampleServices> {
+  const [billing, orders] = await Promise.all([
+    startService('billing', environment, await freePort()),
+    startService('orders', environment, await freePort()),
+  ]);
+  return { orders, billing, stop: async () => void (await Promise.all([orders.stop(), billing.stop()])) };
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` hooks that start both services in an environment of their own
+ * (`sampleEnvironment`) and stop and dispose of it afterwards; read the services once started.
+ */
+export function useSample(environment: ServiceEnvironment & { dispose(): Promise<void> }): SampleServices {
+  let sample: SampleServices | undefined;
+  beforeAll(async () => {
+    sample = await startSample(environment);
+  }, 120_000);
+  afterAll(async () => {
+    await sample?.stop();
+    await environment.dispose();
+  }, 60_000);
+  const started = () => {
+    if (!sample) throw new Error('the sample services are not started (use them inside tests)');
+    return sample;
+  };
+  return {
+    get orders() {
+      return started().orders;
+    },
+    get billing() {
+      return started().billing;
+    },
+    stop: () => started().stop(),
+  };
 }

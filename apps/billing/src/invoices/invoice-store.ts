@@ -1,15 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { OUTBOX_DATA_SOURCE, Outbox } from '@momentum/outbox';
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CurrentManager } from '../../../shared/src/database/current-manager.js';
 import { Invoice } from './invoice.entity.js';
 
 /** Invoices; writes go through the transaction in progress (the inbox's, when consuming). */
 @Injectable()
 export class InvoiceStore {
-  constructor(
-    private readonly outbox: Outbox,
-    @Inject(OUTBOX_DATA_SOURCE) private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly current: CurrentManager) {}
 
   async insert(invoice: Invoice): Promise<void> {
     await this.manager().insert(Invoice, invoice);
@@ -25,6 +22,6 @@ export class InvoiceStore {
   }
 
   private manager(): EntityManager {
-    return this.outbox.currentManager() ?? this.dataSource.manager;
+    return this.current.get();
   }
 }

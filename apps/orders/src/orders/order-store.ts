@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { OUTBOX_DATA_SOURCE, Outbox } from '@momentum/outbox';
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CurrentManager } from '../../../shared/src/database/current-manager.js';
 import { Order, type OrderStatus } from './order.entity.js';
 import { OrderStatusEntry } from './order-status-entry.entity.js';
 
@@ -16,10 +16,7 @@ export type StatusChange =
  */
 @Injectable()
 export class OrderStore {
-  constructor(
-    private readonly outbox: Outbox,
-    @Inject(OUTBOX_DATA_SOURCE) private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly current: CurrentManager) {}
 
   async insert(order: Order): Promise<void> {
     await this.manager().insert(Order, order);
@@ -78,6 +75,6 @@ export class OrderStore {
   }
 
   private manager(): EntityManager {
-    return this.outbox.currentManager() ?? this.dataSource.manager;
+    return this.current.get();
   }
 }

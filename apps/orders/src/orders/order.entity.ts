@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { numericAmount } from '../../../shared/src/database/numeric-amount.js';
 
 /** Where an order is in its life. */
 export type OrderStatus = 'pending' | 'paid' | 'payment_failed' | 'cancelled';
@@ -13,9 +14,6 @@ export interface OrderLine {
   readonly unitPrice: number;
 }
 
-/** `numeric` comes back from PostgreSQL as a string. */
-const amount = { to: (value: number) => value, from: (value: string) => Number(value) };
-
 /** An order, as the orders service stores it. */
 @Entity({ name: 'orders' })
 export class Order {
@@ -23,7 +21,7 @@ export class Order {
   @Column('uuid', { name: 'tenant_id' }) tenantId!: string;
   @Column('uuid', { name: 'customer_id' }) customerId!: string;
   @Column('jsonb') items!: OrderLine[];
-  @Column('numeric', { name: 'total_amount', precision: 18, scale: 2, transformer: amount })
+  @Column('numeric', { name: 'total_amount', precision: 18, scale: 2, transformer: numericAmount })
   totalAmount!: number;
   @Column('text') status!: OrderStatus;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

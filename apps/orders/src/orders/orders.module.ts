@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CurrentManager } from '../../../shared/src/database/current-manager.js';
 import { OrderCommandsHandler } from './order-commands.handler.js';
 import { OrderDomainEventsHandler } from './order-domain-events.handler.js';
 import { OrderStore } from './order-store.js';
@@ -8,6 +9,12 @@ import { PaymentEventsHandler } from './payment-events.handler.js';
 /** Orders: the HTTP API, the commands, the status history and billing's outcomes. */
 @Module({
   controllers: [OrdersController],
-  providers: [OrderStore, OrderCommandsHandler, OrderDomainEventsHandler, PaymentEventsHandler],
+  providers: [
+    CurrentManager,
+    OrderStore,
+    OrderCommandsHandler,
+    OrderDomainEventsHandler,
+    PaymentEventsHandler,
+  ],
 })
 export class OrdersModule {}
