@@ -5,6 +5,7 @@ import { deferred, startMessagingApp, type MessagingTestApp } from './support/me
 
 /** A store kept in a Map, standing in for the outbox's PostgreSQL store behind the same interface. */
 class MapQueueStore implements DurableQueueStore {
+  readonly recoveries = new Map<string, () => Promise<number>>();
   readonly rows = new Map<string, { queue: string; envelope: Envelope; completed: boolean }>();
   async enqueue(queue: string, envelopes: readonly Envelope[]): Promise<void> {
     for (const envelope of envelopes) this.rows.set(envelope.id, { queue, envelope, completed: false });
@@ -18,6 +19,21 @@ class MapQueueStore implements DurableQueueStore {
       .slice(0, limit)
       .map((row) => row.envelope);
   }
+  registerRecovery(queue: string, recover: () => Promise<number>): void {
+    this.recoveries.set(queue, recover);
+  }
+}
+
+function storedDurable(id: string, label: string): Envelope {
+  return {
+    id,
+    type: 'Durable',
+    message: new Durable(label),
+    correlationId: id,
+    source: '/x/y',
+    time: new Date().toISOString(),
+    headers: {},
+  };
 }
 
 @DomainEvent()
@@ -85,5 +101,30 @@ describe('durable local queues', () => {
     });
     await harness.waitFor(() => store.rows.get('left-over')!.completed);
     expect(harness.app.get(DurableHandlers).handled.sort()).toEqual(['one:recovered', 'two:recovered']);
+  });
+
+  it('lets the store run recovery later, which runs only what is not running here already', async () => {
+    const store = new MapQueueStore();
+    const hold = deferred();
+    gate.current = hold.promise;
+    harness = await startMessagingApp([DurableHandlers], {
+      durableQueueStore: store,
+      queues: { 'domain-events': { mode: 'durable' } },
+    });
+    await harness.bus.publish(new Durable('running'));
+    await store.enqueue('domain-events', [storedDurable('orphan', 'orphan')]);
+    const recover = store.recoveries.get('domain-events')!;
+    expect(await recover()).toBe(1);
+    hold.resolve();
+    await harness.waitFor(() => [...store.rows.values()].every((row) => row.completed));
+    expect(harness.app.get(DurableHandlers).handled.sort()).toEqual([
+      'one:orphan',
+      'one:running',
+      'two:orphan',
+      'two:running',
+    ]);
+    await harness.close();
+    expect(await recover()).toBe(0);
+    harness = undefined;
   });
 });

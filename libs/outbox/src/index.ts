@@ -6,6 +6,7 @@ export type {
   OutboxRelayOptions,
   OutboxNodeOptions,
   OutboxInboxOptions,
+  InboxMode,
 } from './config/outbox-options.js';
 export { OutboxConfigurationError } from './config/outbox-configuration-error.js';
 export { OutboxMessagingBridge, type OutboxMessagingOptions } from './module/outbox-messaging-bridge.js';
@@ -20,5 +21,6 @@ export { DeadLetters } from './dead-letters/dead-letters.service.js';
 export type { StoredDeadLetter, StoredDeadLetterQuery } from './dead-letters/stored-dead-letter.js';
 export { DeadLetterNotFoundError, DeadLetterNotReplayableError } from './dead-letters/dead-letter-errors.js';
 export { REPLAY_FOR_HEADER } from './incoming/durable-inbox.js';
+export { MessageBusyError } from './incoming/message-busy-error.js';
 
 export { createOutboxMigrations, type OutboxMigration } from './schema/outbox-migrations.js';

@@ -92,4 +92,42 @@ describe('durable queue recovery', () => {
       'the row marked handled',
     );
   }, 30_000);
+
+  it('runs stored messages of a node that died while this one runs, on the recovery interval', async () => {
+    RecoveredStock.seen.length = 0;
+    await app?.close();
+    app = await startOutboxApp({
+      outbox: {
+        url,
+        schema,
+        autoCreate: true,
+        nodes: { mode: 'solo', schedulePollIntervalMs: 50, recoveryIntervalMs: 100 },
+        messageClasses: [StockReserved],
+      },
+      providers: [RecoveredStock],
+      messaging: { queues: { 'domain-events': { mode: 'durable' } } },
+    });
+    const envelope = {
+      id: 'lost-while-running',
+      type: 'outbox_tests.stock-reserved',
+      message: { orderId: 'o-42' },
+      correlationId: 'lost-while-running',
+      source: '/app_domain/outbox-test',
+      time: new Date().toISOString(),
+      headers: {},
+    };
+    await adminQuery(
+      `INSERT INTO "${schema}".incoming (id, consumer, status, owner_id, message_type, envelope)
+       VALUES ('lost-while-running', 'queue:domain-events', 'incoming', 434343, $1, $2::jsonb)`,
+      [envelope.type, JSON.stringify(envelope)],
+    );
+    await eventually(() => RecoveredStock.seen.length === 1, 'the lost message recovered and handled');
+    expect(RecoveredStock.seen[0]).toEqual(new StockReserved('o-42'));
+    await eventually(
+      async () =>
+        (await adminQuery(`SELECT status FROM "${schema}".incoming WHERE id = 'lost-while-running'`))[0]
+          ?.status === 'handled',
+      'the row marked handled',
+    );
+  }, 30_000);
 });

@@ -14,8 +14,8 @@ describe('OutboxModule options', () => {
       autoCreate: true,
       notify: true,
       relay: { enabled: true, batchSize: 500, maxAttempts: 10 },
-      nodes: { mode: 'balanced' },
-      inbox: { keepHandledMs: 300_000, purgeBatchSize: 5_000 },
+      nodes: { mode: 'balanced', recoveryIntervalMs: 5_000 },
+      inbox: { mode: 'transactional', batchSize: 500, keepHandledMs: 300_000, purgeBatchSize: 5_000 },
     });
   });
 
@@ -40,6 +40,9 @@ describe('OutboxModule options', () => {
     [{ nodes: { mode: 'leaderless' as never } }, 'nodes.mode', /'balanced' or 'solo'/],
     [{ nodes: { heartbeatIntervalMs: 1_000, staleAfterMs: 1_500 } }, 'nodes.staleAfterMs', /twice/],
     [{ inbox: { keepHandledMs: -1 } }, 'inbox.keepHandledMs', /positive integer/],
+    [{ inbox: { mode: 'eventual' as never } }, 'inbox.mode', /'transactional' or 'batched'/],
+    [{ inbox: { batchSize: 0 } }, 'inbox.batchSize', /positive integer/],
+    [{ nodes: { recoveryIntervalMs: 0 } }, 'nodes.recoveryIntervalMs', /positive integer/],
   ])('rejects %j naming %s', (options, option, problem) => {
     const error = (() => {
       try {

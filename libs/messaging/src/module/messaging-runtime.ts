@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleInit,
@@ -42,11 +43,16 @@ type DispatchMode = 'publish' | 'send';
 
 /**
  * Assembles the bus from the options and the discovered handlers, and runs it on Nest's lifecycle:
- * handlers are discovered at module init, transports subscribe and start at bootstrap, and at
- * shutdown transports stop consuming before local queues drain.
+ * handlers are discovered at module init, transports subscribe and start at bootstrap. Shutdown
+ * happens in two steps so that in-flight handlers still have their databases and the outbox:
+ * `beforeApplicationShutdown` stops consuming, lets running records and local queues finish, closes
+ * the scheduler and drains the outbox (which sends what committed); `onApplicationShutdown`, when
+ * every module's before-shutdown work is done, closes the transports.
  */
 @Injectable()
-export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class MessagingRuntime
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('Messaging');
   private readonly envelopes: EnvelopeFactory;
   private readonly queues = new Map<string, LocalQueue>();
@@ -110,7 +116,8 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
     }
     await Promise.all(this.options.transports.map((transport) => transport.start()));
     await this.options.scheduler.start((envelope) => this.route(envelope, 'publish'));
-    for (const queue of this.queues.values()) if (queue instanceof DurableQueue) await queue.recover();
+    for (const queue of this.queues.values())
+      if (queue instanceof DurableQueue) await this.startRecovery(queue);
     const topics = [...subscriptions.values()].reduce((count, set) => count + set.size, 0);
     this.logger.log(
       `${this.options.serviceName}: ${this.registry.all().length} handler(s), ${this.queues.size} local queue(s), ` +
@@ -118,10 +125,19 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.options.transports.map((transport) => transport.close()));
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      this.options.transports.map((transport) =>
+        transport.stopConsuming ? transport.stopConsuming() : transport.close(),
+      ),
+    );
     await Promise.all([...this.queues.values()].map((queue) => queue.close(this.options.shutdownTimeoutMs)));
     await this.options.scheduler.close();
+    await this.options.outbox?.drain?.();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.options.transports.map((transport) => transport.close()));
   }
 
   /** Publishes or sends a message; see `MessageBus`. */
@@ -193,6 +209,12 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
     }
     this.tracker.record({ kind: 'sent', envelope, destination });
     await route.queue.enqueue(route.handlers.map((handler) => ({ envelope, handler, attempt: 1 })));
+  }
+
+  /** Runs what `queue` left stored at startup, and lets the store call for recovery later on. */
+  private async startRecovery(queue: DurableQueue): Promise<void> {
+    await queue.recover();
+    this.options.durableQueueStore?.registerRecovery?.(queue.name, () => queue.recover());
   }
 
   private async cascade(messages: readonly object[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { runDetached } from './detached-context.js';
 import type { LocalQueue, QueueItem, QueueWorker } from './local-queue.js';
 import type { ResolvedQueueOptions } from './queue-options.js';
 
@@ -13,7 +14,8 @@ export interface BufferedQueueHooks {
  * lanes: with `orderedByKey`, one lane per partition key, run strictly one item after another in
  * arrival order; otherwise one lane per item. Free slots go to ready lanes round robin, so a key
  * with a long backlog gets one slot while other keys keep the rest busy; `maxConcurrentPerTenant`
- * caps the slots one tenant may hold at once.
+ * caps the slots one tenant may hold at once. Handlers run in a fresh async context, never in the
+ * publisher's (see `runDetached`).
  */
 export class BufferedQueue implements LocalQueue {
   private readonly lanes = new Map<string, QueueItem[]>();
@@ -114,7 +116,7 @@ export class BufferedQueue implements LocalQueue {
     this.running.add(item);
     this.busyLanes.add(lane);
     if (tenant !== undefined) this.runningPerTenant.set(tenant, (this.runningPerTenant.get(tenant) ?? 0) + 1);
-    void this.run(item, lane)
+    void runDetached(() => this.run(item, lane))
       .catch((error: Error) =>
         this.logger.error(`queue ${this.name}: ${item.handler.id} could not finish: ${error.message}`),
       )

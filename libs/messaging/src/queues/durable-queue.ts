@@ -7,11 +7,15 @@ import type { DurableQueueStore } from './queue-store.js';
 
 /**
  * A buffered queue whose messages are stored before `enqueue` resolves and marked complete once
- * every handler finished, so a crash loses nothing: stored messages are run again at startup.
+ * every handler finished, so a crash loses nothing: stored messages whose run was lost are run again
+ * by {@link recover}, at startup and whenever the store asks (see `DurableQueueStore.registerRecovery`).
  */
 export class DurableQueue implements LocalQueue {
   private readonly inner: BufferedQueue;
+  /** Handler runs not finished per envelope id, from before it is stored until it is completed. */
   private readonly unfinished = new Map<string, number>();
+  private recovering: Promise<number> | undefined;
+  private closed = false;
 
   constructor(
     readonly name: string,
@@ -25,20 +29,25 @@ export class DurableQueue implements LocalQueue {
 
   async enqueue(items: readonly QueueItem[]): Promise<void> {
     const envelopes = [...new Map(items.map((item) => [item.envelope.id, item.envelope])).values()];
-    await this.store.enqueue(this.name, envelopes);
-    await this.accept(items);
+    // Counted before the rows exist, so a recovery running meanwhile never takes them for lost ones.
+    this.count(items, 1);
+    try {
+      await this.store.enqueue(this.name, envelopes);
+    } catch (error) {
+      this.count(items, -1);
+      throw error;
+    }
+    await this.inner.enqueue(items);
   }
 
-  /** Runs again what was stored but not completed before the last shutdown or crash. */
-  async recover(batchSize = 1_000): Promise<number> {
-    const stored = await this.store.pending(this.name, batchSize);
-    const fresh = stored.filter((envelope) => !this.unfinished.has(envelope.id));
-    await this.accept(
-      fresh.flatMap((envelope) =>
-        this.handlersOf(envelope).map((handler) => ({ envelope, handler, attempt: 1 })),
-      ),
-    );
-    return fresh.length;
+  /**
+   * Runs again what was stored but is not running here (its node died, or the process restarted);
+   * resolves with how many messages. Calls made while one is running share it; after close, does nothing.
+   */
+  recover(batchSize = 1_000): Promise<number> {
+    if (this.closed) return Promise.resolve(0);
+    this.recovering ??= this.recoverNow(batchSize).finally(() => (this.recovering = undefined));
+    return this.recovering;
   }
 
   inFlight(): string[] {
@@ -46,22 +55,41 @@ export class DurableQueue implements LocalQueue {
   }
 
   close(timeoutMs: number): Promise<void> {
+    this.closed = true;
     return this.inner.close(timeoutMs);
   }
 
-  private accept(items: readonly QueueItem[]): Promise<void> {
-    for (const item of items)
-      this.unfinished.set(item.envelope.id, (this.unfinished.get(item.envelope.id) ?? 0) + 1);
-    return this.inner.enqueue(items);
+  private async recoverNow(batchSize: number): Promise<number> {
+    const stored = await this.store.pending(this.name, batchSize);
+    const fresh = stored.filter((envelope) => !this.unfinished.has(envelope.id));
+    const items = fresh.flatMap((envelope) =>
+      this.handlersOf(envelope).map((handler) => ({ envelope, handler, attempt: 1 })),
+    );
+    this.count(items, 1);
+    await this.inner.enqueue(items);
+    return fresh.length;
+  }
+
+  private count(items: readonly QueueItem[], delta: 1 | -1): void {
+    for (const item of items) {
+      const left = (this.unfinished.get(item.envelope.id) ?? 0) + delta;
+      if (left > 0) this.unfinished.set(item.envelope.id, left);
+      else this.unfinished.delete(item.envelope.id);
+    }
   }
 
   private async finished(item: QueueItem): Promise<void> {
-    const left = (this.unfinished.get(item.envelope.id) ?? 1) - 1;
+    const id = item.envelope.id;
+    const left = (this.unfinished.get(id) ?? 1) - 1;
     if (left > 0) {
-      this.unfinished.set(item.envelope.id, left);
+      this.unfinished.set(id, left);
       return;
     }
-    this.unfinished.delete(item.envelope.id);
-    await this.store.complete(this.name, item.envelope.id);
+    // Still counted while the row is completed, so a recovery meanwhile does not run it again.
+    try {
+      await this.store.complete(this.name, id);
+    } finally {
+      this.unfinished.delete(id);
+    }
   }
 }

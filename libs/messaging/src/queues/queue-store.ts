@@ -11,6 +11,12 @@ export interface DurableQueueStore {
   complete(queue: string, envelopeId: string): Promise<void>;
   /** Envelopes stored but not completed, oldest first, for recovery after a restart. */
   pending(queue: string, limit: number): Promise<Envelope[]>;
+  /**
+   * Called by the bus once per durable queue at startup: the store calls `recover` whenever stored
+   * messages of `queue` may have lost their run (their node died), e.g. periodically; `recover`
+   * takes them with {@link pending} and runs them, resolving with how many.
+   */
+  registerRecovery?(queue: string, recover: () => Promise<number>): void;
 }
 
 /** Injection token of the {@link DurableQueueStore}. */

@@ -51,6 +51,12 @@ export interface MessageTransport {
   publish(records: readonly TransportRecord[]): Promise<void>;
   /** Forwards a record that cannot be handled to the transport's dead-letter destination. */
   deadLetter(record: IncomingRecord, reason: DeadLetterReason): Promise<void>;
+  /**
+   * Stops fetching and lets in-flight `handle` calls finish (bounded), committing what finished,
+   * while publishing keeps working until {@link close}. The bus calls it first at shutdown, so
+   * handlers and the outbox can still send; a transport without it is closed at that point instead.
+   */
+  stopConsuming?(): Promise<void>;
   /** Stops fetching, lets in-flight work finish, commits and disconnects. */
   close(): Promise<void>;
   /** Work the transport holds that is not finished yet, for tracked test sessions. */

@@ -10,4 +10,9 @@ import type { TransportRecord } from './message-transport.js';
 export interface OutgoingMessageSink {
   /** Stores the record in the caller's open transaction; resolves `false` when there is none. */
   tryEnlist(transport: string, record: TransportRecord, envelope: Envelope): Promise<boolean>;
+  /**
+   * Sends what committed transactions stored and stops sending. The bus calls it at shutdown once
+   * consumers stopped and local queues drained, before it closes its transports.
+   */
+  drain?(): Promise<void>;
 }

@@ -109,6 +109,55 @@ describe('Kafka graceful shutdown', () => {
     90_000,
   );
 
+  it('stopConsuming lets the running record finish and leaves the group, while publishing keeps working', async () => {
+    const topic = `stop-consuming.${uniqueSuffix()}`;
+    const after = `stop-consuming-after.${uniqueSuffix()}`;
+    const groupId = `stop-consuming-${uniqueSuffix()}`;
+    topics.push(topic, `${topic}.dlq`, after);
+    await createTopics([topic, after]);
+    const transport = new KafkaTransport(testTransportOptions());
+    transports.push(transport);
+    const handled: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let running = false;
+    transport.subscribe({
+      groupId,
+      topics: [topic],
+      handle: async (record) => {
+        running = true;
+        await held;
+        handled.push(record.headers.seq!);
+      },
+    });
+    await transport.start();
+    await transport.publish([{ topic, key: 'k', value: null, headers: { seq: '0' } }]);
+    await waitUntil(
+      () => running,
+      () => 'the record to start',
+    );
+
+    let stopped = false;
+    const stopping = transport.stopConsuming().then(() => (stopped = true));
+    await sleep(300);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(handled).toEqual(['0']);
+    const committed = [...(await committedOffsets(groupId, topic)).values()].map(Number).filter((n) => n > 0);
+    expect(committed).toEqual([1]);
+
+    // The consumers are gone, the producer is not: what a finishing handler committed can still leave.
+    await transport.publish([{ topic: after, key: 'k', value: null, headers: { seq: 'late' } }]);
+    await transport.publish([{ topic, key: 'k', value: null, headers: { seq: '1' } }]);
+    await sleep(500);
+    expect(handled).toEqual(['0']);
+    await transport.close();
+    await expect(transport.publish([{ topic: after, key: 'k', value: null, headers: {} }])).rejects.toThrow(
+      /closed/,
+    );
+  }, 60_000);
+
   it('gives up on a stuck record after closeTimeoutMs without committing it, so the group gets it again', async () => {
     const topic = `shutdown-stuck.${uniqueSuffix()}`;
     const groupId = `shutdown-stuck-${uniqueSuffix()}`;

@@ -38,6 +38,7 @@ export function validateOutboxOptions(options: OutboxModuleOptions): void {
     'staleAfterMs',
     'schedulePollIntervalMs',
     'leaderPollIntervalMs',
+    'recoveryIntervalMs',
   ] as const)
     positiveInteger(`nodes.${name}`, nodes[name]);
   if (
@@ -47,7 +48,12 @@ export function validateOutboxOptions(options: OutboxModuleOptions): void {
   )
     throw new OutboxConfigurationError('nodes.staleAfterMs', 'must exceed twice nodes.heartbeatIntervalMs');
   const inbox = options.inbox ?? {};
-  for (const name of ['keepHandledMs', 'purgeIntervalMs', 'purgeBatchSize'] as const)
+  if (inbox.mode !== undefined && inbox.mode !== 'transactional' && inbox.mode !== 'batched')
+    throw new OutboxConfigurationError(
+      'inbox.mode',
+      `must be 'transactional' or 'batched' (got '${String(inbox.mode)}')`,
+    );
+  for (const name of ['batchSize', 'keepHandledMs', 'purgeIntervalMs', 'purgeBatchSize'] as const)
     positiveInteger(`inbox.${name}`, inbox[name]);
   if (
     options.messageClasses !== undefined &&

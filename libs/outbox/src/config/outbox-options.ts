@@ -60,10 +60,37 @@ export interface OutboxNodeOptions {
   readonly schedulePollIntervalMs?: number;
   /** How often a non-leader tries to become leader. Default 5,000 ms. */
   readonly leaderPollIntervalMs?: number;
+  /**
+   * How often every node (leader or not) looks for durable-queue messages that were stored but are
+   * no longer running anywhere (their node died or was ejected, or left them at shutdown) and runs
+   * them. Default 5,000 ms.
+   */
+  readonly recoveryIntervalMs?: number;
 }
 
-/** Retention of handled inbox and durable-queue rows. */
+/**
+ * How the durable inbox records consumed messages.
+ *
+ * - `transactional` (default): one transaction per delivery holds the inbox row, the handlers'
+ *   writes (through `outbox.currentManager()`), the messages they publish (outbox rows) and the
+ *   handled mark, so a handler writing to this database applies a message effectively once.
+ * - `batched`: concurrent deliveries share statements: one multi-row insert claims the messages
+ *   (duplicates already handled are discarded), the handlers run outside any transaction, and one
+ *   statement marks a batch handled. Much higher consume throughput, but a handler's writes no longer
+ *   commit with its mark: a crash between them runs the handler again on redelivery, so handlers must
+ *   be idempotent, and messages they publish go straight to the transport unless they open
+ *   `outbox.transaction()` themselves. A delivery of a message another node is handling right now
+ *   is redelivered later (then discarded once that node marked it); claims of a dead node are taken
+ *   over once it is no longer registered.
+ */
+export type InboxMode = 'transactional' | 'batched';
+
+/** The durable inbox and retention of handled inbox and durable-queue rows. */
 export interface OutboxInboxOptions {
+  /** See {@link InboxMode}. Default `transactional`. */
+  readonly mode?: InboxMode;
+  /** With `mode: 'batched'`, most messages claimed or marked by one statement. Default 500. */
+  readonly batchSize?: number;
   /** How long a handled row is kept to recognise redeliveries. Default 300,000 ms (5 minutes). */
   readonly keepHandledMs?: number;
   /** How often the leader purges expired handled rows. Default 60,000 ms. */

@@ -51,10 +51,13 @@ export const NODE_DEFAULTS: Required<OutboxNodeDefaults> = {
   staleAfterMs: 30_000,
   schedulePollIntervalMs: 1_000,
   leaderPollIntervalMs: 5_000,
+  recoveryIntervalMs: 5_000,
 };
 
-/** Defaults of inbox retention. */
+/** Defaults of the inbox and its retention. */
 export const INBOX_DEFAULTS: Required<OutboxInboxDefaults> = {
+  mode: 'transactional',
+  batchSize: 500,
   keepHandledMs: 300_000,
   purgeIntervalMs: 60_000,
   purgeBatchSize: 5_000,

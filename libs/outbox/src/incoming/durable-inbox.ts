@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, MessageInbox } from '@momentum/messaging';
 import type { ResolvedOutboxOptions } from '../config/resolved-options.js';
 import { RESOLVED_OUTBOX_OPTIONS } from '../module/outbox-tokens.js';
+import { NodeIdentity } from '../nodes/node-identity.js';
 import { MessageStore } from '../schema/message-store.js';
 import { Outbox } from '../transactions/outbox.service.js';
+import { BatchedInbox } from './batched-inbox.js';
 
 /**
  * Header a replayed dead letter carries: only the consumer group named in it handles the replay;
@@ -12,23 +14,38 @@ import { Outbox } from '../transactions/outbox.service.js';
 export const REPLAY_FOR_HEADER = 'momentum-replay-for';
 
 /**
- * The bus's {@link MessageInbox} on the `incoming` table. Each delivery runs in one new transaction
- * that first inserts the (message id, consumer) row: a duplicate finds the row (or waits for a
- * concurrent delivery's transaction and then finds it) and is discarded; otherwise the handlers run
- * in that transaction, so their writes, the messages they publish (outbox rows) and the handled mark
- * commit together, or roll back together when a handler fails and the transport redelivers.
+ * The bus's {@link MessageInbox} on the `incoming` table, in the configured `inbox.mode`.
+ *
+ * `transactional` (default): each delivery runs in one new transaction that first inserts the
+ * (message id, consumer) row: a duplicate finds the row (or waits for a concurrent delivery's
+ * transaction and then finds it) and is discarded; otherwise the handlers run in that transaction,
+ * so their writes, the messages they publish (outbox rows) and the handled mark commit together, or
+ * roll back together when a handler fails and the transport redelivers.
+ *
+ * `batched`: see {@link BatchedInbox}.
  */
 @Injectable()
 export class DurableInbox implements MessageInbox {
+  private readonly batched: BatchedInbox | undefined;
+
   constructor(
     @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(MessageStore) private readonly store: MessageStore,
+    @Inject(NodeIdentity) node: NodeIdentity,
     @Inject(RESOLVED_OUTBOX_OPTIONS) private readonly options: ResolvedOutboxOptions,
-  ) {}
+  ) {
+    if (options.inbox.mode === 'batched') this.batched = new BatchedInbox(store, node, options.inbox);
+  }
+
+  /** Writes what the batched inbox still holds; called at shutdown, before the database closes. */
+  async flush(): Promise<void> {
+    await this.batched?.flush();
+  }
 
   async receive(envelope: Envelope, consumer: string, handle: () => Promise<void>): Promise<boolean> {
     const replayFor = envelope.headers[REPLAY_FOR_HEADER];
     if (replayFor !== undefined && replayFor !== consumer) return false;
+    if (this.batched) return this.batched.receive(envelope, consumer, handle);
     return this.outbox.runInNewTransaction(
       async (queryRunner) => {
         const fresh = await this.store.incoming.markHandled(queryRunner.manager, {

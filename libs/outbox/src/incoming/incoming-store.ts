@@ -11,6 +11,27 @@ export function queueConsumer(queue: string): string {
 /** Consumer name of scheduled rows. */
 export const SCHEDULED_CONSUMER = 'scheduled';
 
+/** A consumed message the batched inbox claims for `consumer`. */
+export interface InboxClaim {
+  readonly id: string;
+  readonly consumer: string;
+  readonly messageType: string;
+  readonly tenantId?: string;
+}
+
+/**
+ * What claiming a consumed message found: `claimed` (run it), `handled` (a duplicate), or `busy`
+ * (another live node is handling it right now, or it appeared while the claim ran).
+ */
+export type ClaimOutcome = 'claimed' | 'handled' | 'busy';
+
+/**
+ * A CTE (joined into a statement) that commits that statement without waiting for its WAL flush
+ * (`synchronous_commit` off for its own transaction only). For bookkeeping whose loss in a database
+ * crash can only make a message run again, never lose one: the batched inbox's claims and marks.
+ */
+const ASYNC_COMMIT = `async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS setting)`;
+
 /** SQL over the `incoming` table: inbox marks, durable-queue rows and scheduled messages. */
 export class IncomingStore {
   constructor(private readonly t: StoreTables) {}
@@ -32,6 +53,91 @@ export class IncomingStore {
       [row.id, row.consumer, row.messageType, row.tenantId ?? null, row.keepMs],
     );
     return inserted.length === 1;
+  }
+
+  /**
+   * Claims consumed messages for node `ownerId` with one statement: a message never seen becomes an
+   * `incoming` row owned by the node; an `incoming` row owned by nobody, by this node or by a node
+   * no longer registered is taken over. Rows are locked in key order, so overlapping claims of
+   * several nodes cannot deadlock. Committed asynchronously (see {@link ASYNC_COMMIT}): a claim lost
+   * in a database crash lets a concurrent duplicate run too. Resolves with each claim's outcome, in order.
+   */
+  async claimForInbox(
+    manager: EntityManager,
+    claims: readonly InboxClaim[],
+    ownerId: number,
+  ): Promise<ClaimOutcome[]> {
+    if (claims.length === 0) return [];
+    const rows = await queryRows<{ id: string; consumer: string; claimed: boolean; status: string | null }>(
+      manager,
+      `WITH ${ASYNC_COMMIT}, input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(id, consumer, message_type, tenant_id)
+       ), claimed AS (
+         INSERT INTO ${this.t.incoming} AS i (id, consumer, status, owner_id, message_type, tenant_id)
+         SELECT id, consumer, 'incoming', $5, message_type, tenant_id FROM input, async_commit ORDER BY id, consumer
+         ON CONFLICT (id, consumer) DO UPDATE SET owner_id = EXCLUDED.owner_id, received_at = now()
+         WHERE i.status = 'incoming'
+           AND (i.owner_id IN (0, EXCLUDED.owner_id)
+                OR NOT EXISTS (SELECT 1 FROM ${this.t.nodes} n WHERE n.id = i.owner_id))
+         RETURNING i.id, i.consumer
+       )
+       SELECT x.id, x.consumer, c.id IS NOT NULL AS claimed, e.status
+       FROM input x
+       LEFT JOIN claimed c ON c.id = x.id AND c.consumer = x.consumer
+       LEFT JOIN ${this.t.incoming} e ON e.id = x.id AND e.consumer = x.consumer`,
+      [
+        claims.map((claim) => claim.id),
+        claims.map((claim) => claim.consumer),
+        claims.map((claim) => claim.messageType),
+        claims.map((claim) => claim.tenantId ?? null),
+        ownerId,
+      ],
+    );
+    const outcomes = new Map(
+      rows.map((row): [string, ClaimOutcome] => [
+        claimKey(row.id, row.consumer),
+        row.claimed ? 'claimed' : row.status === 'handled' ? 'handled' : 'busy',
+      ]),
+    );
+    return claims.map((claim) => outcomes.get(claimKey(claim.id, claim.consumer)) ?? 'busy');
+  }
+
+  /**
+   * Marks claims of node `ownerId` handled, kept for `keepMs` to recognise redeliveries. Committed
+   * asynchronously (see {@link ASYNC_COMMIT}): a mark lost in a database crash lets a later
+   * duplicate run again.
+   */
+  async markClaimsHandled(
+    manager: EntityManager,
+    claims: readonly Pick<InboxClaim, 'id' | 'consumer'>[],
+    ownerId: number,
+    keepMs: number,
+  ): Promise<void> {
+    if (claims.length === 0) return;
+    await manager.query(
+      `WITH ${ASYNC_COMMIT}
+       UPDATE ${this.t.incoming} i
+       SET status = 'handled', owner_id = 0, keep_until = now() + $4::int * interval '1 millisecond'
+       FROM unnest($1::text[], $2::text[]) AS x(id, consumer), async_commit
+       WHERE i.id = x.id AND i.consumer = x.consumer AND i.status = 'incoming' AND i.owner_id = $3`,
+      [claims.map((claim) => claim.id), claims.map((claim) => claim.consumer), ownerId, keepMs],
+    );
+  }
+
+  /** Drops claims of node `ownerId` whose handling failed, so their redelivery is not taken for a duplicate. */
+  async releaseClaims(
+    manager: EntityManager,
+    claims: readonly Pick<InboxClaim, 'id' | 'consumer'>[],
+    ownerId: number,
+  ): Promise<void> {
+    if (claims.length === 0) return;
+    await manager.query(
+      `WITH ${ASYNC_COMMIT}
+       DELETE FROM ${this.t.incoming} i
+       USING unnest($1::text[], $2::text[]) AS x(id, consumer), async_commit
+       WHERE i.id = x.id AND i.consumer = x.consumer AND i.status = 'incoming' AND i.owner_id = $3`,
+      [claims.map((claim) => claim.id), claims.map((claim) => claim.consumer), ownerId],
+    );
   }
 
   /** Forgets that `consumer` handled `id`, so a replay of it is not discarded as a duplicate. */
@@ -66,8 +172,9 @@ export class IncomingStore {
   }
 
   /**
-   * Takes ownership of up to `limit` envelopes waiting for `consumer` that belong to node `ownerId`,
-   * to nobody, or to a node no longer registered, oldest first, and returns them.
+   * Takes ownership for node `ownerId` of up to `limit` envelopes waiting for `consumer` that belong
+   * to nobody or to a node no longer registered, oldest first, and returns them. Rows `ownerId`
+   * already owns are left out: they are running on it.
    */
   async claimPending(
     manager: EntityManager,
@@ -80,7 +187,8 @@ export class IncomingStore {
       `WITH claimable AS (
          SELECT i.id, i.consumer, i.received_at FROM ${this.t.incoming} i
          WHERE i.consumer = $1 AND i.status = 'incoming'
-           AND (i.owner_id IN (0, $2) OR NOT EXISTS (SELECT 1 FROM ${this.t.nodes} n WHERE n.id = i.owner_id))
+           AND i.owner_id <> $2
+           AND (i.owner_id = 0 OR NOT EXISTS (SELECT 1 FROM ${this.t.nodes} n WHERE n.id = i.owner_id))
          ORDER BY i.received_at
          LIMIT $3
          FOR UPDATE SKIP LOCKED
@@ -156,6 +264,29 @@ export class IncomingStore {
     return row?.n ?? 0;
   }
 
+  /**
+   * Deletes up to `limit` batched-inbox claims owned by nobody (their node died or shut down before
+   * marking or dropping them) that are older than `olderThanMs`; returns how many. Such a claim
+   * only stood for "maybe handled": after the retention time a duplicate would have run anyway.
+   */
+  async purgeAbandonedClaims(manager: EntityManager, olderThanMs: number, limit: number): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      manager,
+      `WITH abandoned AS (
+         SELECT id, consumer FROM ${this.t.incoming}
+         WHERE status = 'incoming' AND envelope IS NULL AND owner_id = 0
+           AND received_at < now() - $1::int * interval '1 millisecond'
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       ), purged AS (
+         DELETE FROM ${this.t.incoming} i USING abandoned a WHERE i.id = a.id AND i.consumer = a.consumer RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM purged`,
+      [olderThanMs, limit],
+    );
+    return row?.n ?? 0;
+  }
+
   /** Gives rows owned by unregistered (dead) nodes back to nobody, so any node recovers them; returns how many. */
   async releaseOrphans(manager: EntityManager): Promise<number> {
     const [row] = await queryRows<{ n: number }>(
@@ -174,4 +305,8 @@ export class IncomingStore {
   async releaseOwner(manager: EntityManager, ownerId: number): Promise<void> {
     await manager.query(`UPDATE ${this.t.incoming} SET owner_id = 0 WHERE owner_id = $1`, [ownerId]);
   }
+}
+
+function claimKey(id: string, consumer: string): string {
+  return `${consumer}\u0000${id}`;
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DurableQueueStore, Envelope } from '@momentum/messaging';
 import type { ResolvedOutboxOptions } from '../config/resolved-options.js';
 import { translateStoreError } from '../database/store-unavailable-error.js';
@@ -16,10 +16,15 @@ import { restoreEnvelope, storeEnvelope } from './stored-envelope.js';
  * The bus's {@link DurableQueueStore} on the `incoming` table. Messages published while a
  * transaction is open become rows of that transaction, and their handlers run only once it
  * committed (see `OutboxTransactionMiddleware`); otherwise they are stored on their own before
- * `publish` returns. Rows are owned by this node until handled; rows of dead nodes are recovered.
+ * `publish` returns. Rows are owned by this node until handled; rows of dead nodes are recovered
+ * at startup and then periodically (see {@link recoverAll}).
  */
 @Injectable()
 export class PostgresDurableQueueStore implements DurableQueueStore {
+  private readonly logger = new Logger('Outbox');
+  /** The bus's recovery of each durable queue. */
+  private readonly recoveries = new Map<string, () => Promise<number>>();
+
   constructor(
     @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(MessageStore) private readonly store: MessageStore,
@@ -57,6 +62,28 @@ export class PostgresDurableQueueStore implements DurableQueueStore {
       queueConsumer(queue),
       this.options.inbox.keepHandledMs,
     );
+  }
+
+  registerRecovery(queue: string, recover: () => Promise<number>): void {
+    this.recoveries.set(queue, recover);
+  }
+
+  /**
+   * Runs every durable queue's recovery: each takes the stored messages no live node is running
+   * (see `IncomingStore.claimPending`) and runs them here. Resolves with how many; logs failures.
+   */
+  async recoverAll(): Promise<number> {
+    let recovered = 0;
+    for (const [queue, recover] of this.recoveries) {
+      try {
+        const count = await recover();
+        if (count > 0) this.logger.log(`durable queue '${queue}': recovered ${count} stored message(s)`);
+        recovered += count;
+      } catch (error) {
+        this.logger.warn(`durable queue '${queue}': recovery failed: ${(error as Error).message}`);
+      }
+    }
+    return recovered;
   }
 
   async pending(queue: string, limit: number): Promise<Envelope[]> {

@@ -4,7 +4,6 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
-  type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -13,6 +12,8 @@ import { OutboxConfigurationError } from '../config/outbox-configuration-error.j
 import type { ResolvedOutboxOptions } from '../config/resolved-options.js';
 import { ControlSession } from '../database/control-session.js';
 import type { StoreDatabase } from '../database/owned-data-source.js';
+import { DurableInbox } from '../incoming/durable-inbox.js';
+import { PostgresDurableQueueStore } from '../incoming/postgres-durable-queue-store.js';
 import { DurabilityAgent } from '../nodes/durability-agent.js';
 import { AdvisoryLockLeadership, SOLO_LEADERSHIP, type Leadership } from '../nodes/leadership.js';
 import { NodeIdentity } from '../nodes/node-identity.js';
@@ -28,13 +29,14 @@ import { STORE_DATABASE } from './store-database.provider.js';
 
 /**
  * Runs the outbox's background parts on Nest's lifecycle: registers the node at init; at bootstrap
- * opens the control session (LISTEN, leader lock), starts the relay and the durability agent; at
- * shutdown stops them, unregisters the node and closes the database the module opened.
+ * opens the control session (LISTEN, leader lock), starts the relay and the durability agent. At
+ * shutdown the bus first, in `beforeApplicationShutdown`, lets consumers and local queues finish
+ * (the database is still open for their handlers) and drains the relay (see {@link drainRelay});
+ * then `onApplicationShutdown` stops the relay and the agent, unregisters the node and closes the
+ * database the module opened.
  */
 @Injectable()
-export class OutboxRuntime
-  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
-{
+export class OutboxRuntime implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Outbox');
   private readonly registry: NodeRegistry;
   private control: ControlSession | undefined;
@@ -47,6 +49,8 @@ export class OutboxRuntime
     @Inject(RESOLVED_OUTBOX_OPTIONS) private readonly options: ResolvedOutboxOptions,
     @Inject(NodeIdentity) readonly node: NodeIdentity,
     @Inject(PostgresScheduler) private readonly scheduler: PostgresScheduler,
+    @Inject(PostgresDurableQueueStore) private readonly queues: PostgresDurableQueueStore,
+    @Inject(DurableInbox) private readonly inbox: DurableInbox,
     @Inject(TransactionScopes) private readonly scopes: TransactionScopes,
     @Inject(TransactionHostLookup) private readonly transactionHost: TransactionHostLookup,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
@@ -77,7 +81,13 @@ export class OutboxRuntime
       );
       await this.control.open();
     }
-    this.agentInstance = new DurabilityAgent(this.store, this.scheduler, this.leadership(), this.options);
+    this.agentInstance = new DurabilityAgent(
+      this.store,
+      this.scheduler,
+      this.leadership(),
+      this.queues,
+      this.options,
+    );
     this.agentInstance.start();
     if (transports) this.startRelay(transports);
     this.scopes.onCommit((scope) => this.committed(scope));
@@ -87,22 +97,18 @@ export class OutboxRuntime
     );
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Sends what committed and stops the relay; called by the bus at shutdown (through the outbox
+   * sink) once its consumers and local queues finished, before it closes its transports.
+   */
+  async drainRelay(): Promise<void> {
+    await this.relayInstance?.drain();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.relayInstance?.stop();
     await this.agentInstance?.stop();
-  }
-
-  /**
-   * The bus drains its queues in its own `onApplicationShutdown`, which Nest calls after this one;
-   * their handlers still need the database. The bus closes its scheduler (ours) last, so the node
-   * is unregistered and the database closed then; without a bus, at once.
-   */
-  async onApplicationShutdown(): Promise<void> {
-    if (this.scheduler.started) this.scheduler.whenClosed(() => this.release());
-    else await this.release();
-  }
-
-  private async release(): Promise<void> {
+    await this.inbox.flush();
     await this.registry
       .unregister()
       .catch((error: Error) => this.logger.warn(`unregistering node: ${error.message}`));

@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { ResolvedOutboxOptions } from '../config/resolved-options.js';
+import type { PostgresDurableQueueStore } from '../incoming/postgres-durable-queue-store.js';
 import type { MessageStore } from '../schema/message-store.js';
 import type { PostgresScheduler } from '../scheduling/postgres-scheduler.js';
 import type { Leadership } from './leadership.js';
 
 /**
- * The leader's background work, on one timer: release due scheduled messages (every tick), eject
+ * Background work on one timer. On every node: run durable-queue messages no live node is running
+ * (every recovery interval). On the leader only: release due scheduled messages (every tick), eject
  * nodes that stopped heartbeating and hand their rows to nobody so others recover them (every
  * heartbeat interval), and purge handled rows past their retention in batches (every purge interval).
  */
@@ -14,6 +16,7 @@ export class DurabilityAgent {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private lastRecovery = 0;
+  private lastQueueRecovery = Date.now();
   private lastPurge = 0;
   private leading = false;
 
@@ -21,6 +24,7 @@ export class DurabilityAgent {
     private readonly store: MessageStore,
     private readonly scheduler: PostgresScheduler,
     private readonly leadership: Leadership,
+    private readonly queues: PostgresDurableQueueStore,
     private readonly options: ResolvedOutboxOptions,
   ) {}
 
@@ -40,8 +44,12 @@ export class DurabilityAgent {
     await this.ticking;
   }
 
-  /** One round of the leader's work; does nothing on other nodes. */
+  /** One round: queue recovery when due on every node, then the leader's work. */
   async tick(): Promise<void> {
+    if (Date.now() - this.lastQueueRecovery >= this.options.nodes.recoveryIntervalMs) {
+      this.lastQueueRecovery = Date.now();
+      await this.queues.recoverAll();
+    }
     try {
       if (!(await this.checkLeadership())) return;
       await this.scheduler.releaseDue();
@@ -70,14 +78,26 @@ export class DurabilityAgent {
     return this.store.incoming.releaseOrphans(manager);
   }
 
-  /** Deletes handled rows past their retention, batch by batch; returns how many. */
+  /**
+   * Deletes handled rows past their retention, and batched-inbox claims abandoned for as long, batch
+   * by batch; returns how many.
+   */
   async purgeHandled(): Promise<number> {
+    const { keepHandledMs, purgeBatchSize } = this.options.inbox;
+    const manager = this.store.dataSource.manager;
+    return (
+      (await this.inBatches(() => this.store.incoming.purgeHandled(manager, purgeBatchSize))) +
+      (await this.inBatches(() =>
+        this.store.incoming.purgeAbandonedClaims(manager, keepHandledMs, purgeBatchSize),
+      ))
+    );
+  }
+
+  /** Repeats `purge` until it deletes less than a full batch; returns the total. */
+  private async inBatches(purge: () => Promise<number>): Promise<number> {
     let purged = 0;
     for (;;) {
-      const count = await this.store.incoming.purgeHandled(
-        this.store.dataSource.manager,
-        this.options.inbox.purgeBatchSize,
-      );
+      const count = await purge();
       purged += count;
       if (count < this.options.inbox.purgeBatchSize) return purged;
     }

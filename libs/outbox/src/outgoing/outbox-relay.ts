@@ -51,6 +51,18 @@ export class OutboxRelay {
     this.running = undefined;
   }
 
+  /**
+   * Stops the loop, then relays batch after batch until one sends nothing (all sent, or the rest
+   * backing off or unsendable now): what is left waits for the next relay.
+   */
+  async drain(): Promise<void> {
+    await this.stop();
+    for (;;) {
+      const outcome = await this.relayBatch().catch((error: Error) => this.databaseFailed(error));
+      if (!outcome || outcome.sent + outcome.deadLettered === 0) return;
+    }
+  }
+
   /** Claims, sends and deletes one batch in one transaction. */
   relayBatch(): Promise<BatchOutcome> {
     return this.store.dataSource.transaction(async (manager) => {

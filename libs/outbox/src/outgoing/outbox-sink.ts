@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, OutgoingMessageSink, TransportRecord } from '@momentum/messaging';
 import { translateStoreError } from '../database/store-unavailable-error.js';
+import { OutboxRuntime } from '../module/outbox-runtime.js';
 import { MessageStore } from '../schema/message-store.js';
 import { Outbox } from '../transactions/outbox.service.js';
 import type { TransactionScope } from '../transactions/transaction-scope.js';
@@ -11,7 +12,8 @@ import type { OutgoingRow } from './outgoing-store.js';
  * The bus's {@link OutgoingMessageSink}: while a transaction is open (see {@link Outbox}), a
  * transport-bound record is held by the transaction, and every record it holds is written as
  * `outgoing` rows with one statement just before it commits. A rolled-back transaction (or
- * savepoint) drops them. After the commit the relays are woken (see `OutboxRuntime`).
+ * savepoint) drops them. After the commit the relays are woken (see `OutboxRuntime`). At shutdown
+ * the bus drains it: this process's relay sends what committed, then stops.
  */
 @Injectable()
 export class OutboxSink implements OutgoingMessageSink {
@@ -19,6 +21,7 @@ export class OutboxSink implements OutgoingMessageSink {
     @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(MessageStore) private readonly store: MessageStore,
     @Inject(TransactionScopes) private readonly scopes: TransactionScopes,
+    @Inject(OutboxRuntime) private readonly runtime: OutboxRuntime,
   ) {
     scopes.flushWith((scope) => this.flush(scope));
   }
@@ -28,6 +31,10 @@ export class OutboxSink implements OutgoingMessageSink {
     if (!queryRunner) return false;
     this.scopes.scopeOf(queryRunner).enlist(outgoingRow(transport, record, envelope));
     return true;
+  }
+
+  async drain(): Promise<void> {
+    await this.runtime.drainRelay();
   }
 
   /** Writes what `scope` holds into its transaction (called just before it commits). */

@@ -19,7 +19,6 @@ const RELEASE_BATCH = 100;
 @Injectable()
 export class PostgresScheduler implements MessageScheduler {
   private dispatch: ScheduledDispatch | undefined;
-  private afterClose: (() => Promise<void>) | undefined;
 
   constructor(
     @Inject(Outbox) private readonly outbox: Outbox,
@@ -29,16 +28,6 @@ export class PostgresScheduler implements MessageScheduler {
 
   async start(dispatch: ScheduledDispatch): Promise<void> {
     this.dispatch = dispatch;
-  }
-
-  /** Whether the bus started this scheduler (and so will close it, last, when it shuts down). */
-  get started(): boolean {
-    return this.dispatch !== undefined;
-  }
-
-  /** Runs `work` when the bus closes this scheduler: after its queues drained, at the very end of its shutdown. */
-  whenClosed(work: () => Promise<void>): void {
-    this.afterClose = work;
   }
 
   async schedule(envelope: Envelope, dueAt: Date): Promise<void> {
@@ -53,7 +42,6 @@ export class PostgresScheduler implements MessageScheduler {
 
   async close(): Promise<void> {
     this.dispatch = undefined;
-    await this.afterClose?.();
   }
 
   /**

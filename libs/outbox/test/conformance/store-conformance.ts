@@ -188,21 +188,76 @@ export function describeStoreConformance(label: string, open: () => Promise<Stor
         expect(left).toEqual([{ id: 'young' }]);
       });
 
-      it('durable-queue rows: claimed by their owner or once orphaned, oldest first, then completed', async () => {
+      it('durable-queue rows: claimed once owned by nobody or a dead node, oldest first, never the claimer’s own', async () => {
         const me = await store.nodes.register(manager, 'me');
+        const other = await store.nodes.register(manager, 'other');
         const consumer = queueConsumer('domain-events');
-        const [a, b, c] = ['a', 'b', 'c'].map((name) => envelope('stock', { name }));
+        const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => envelope('stock', { name }));
         await store.incoming.enqueue(manager, consumer, [storeEnvelope(a!)], me);
         await store.incoming.enqueue(manager, consumer, [storeEnvelope(b!)], 987_654);
         await store.incoming.enqueue(manager, consumer, [storeEnvelope(c!)], 0);
+        await store.incoming.enqueue(manager, consumer, [storeEnvelope(d!)], other);
         const claimed = await store.incoming.claimPending(manager, consumer, me, 10);
-        expect(claimed.map((e) => e.id)).toEqual([a!.id, b!.id, c!.id]);
-        expect(claimed[0]!.message).toEqual({ name: 'a' });
-        await store.incoming.complete(manager, a!.id, consumer, 60_000);
-        expect((await store.incoming.claimPending(manager, consumer, me, 10)).map((e) => e.id)).toEqual([
-          b!.id,
+        expect(claimed.map((e) => e.id)).toEqual([b!.id, c!.id]);
+        expect(claimed[0]!.message).toEqual({ name: 'b' });
+        expect(await store.incoming.claimPending(manager, consumer, me, 10)).toEqual([]);
+        await store.incoming.complete(manager, b!.id, consumer, 60_000);
+        await store.nodes.remove(manager, me);
+        expect((await store.incoming.claimPending(manager, consumer, other, 10)).map((e) => e.id)).toEqual([
+          a!.id,
           c!.id,
         ]);
+      });
+
+      it('inbox claims: one statement claims new messages, finds handled ones and ones a live node holds', async () => {
+        const me = await store.nodes.register(manager, 'me');
+        const other = await store.nodes.register(manager, 'other');
+        const claim = (id: string) => ({ id, consumer: 'claims', messageType: 'paid' });
+        expect(await store.incoming.claimForInbox(manager, [claim('m1'), claim('m2')], other)).toEqual([
+          'claimed',
+          'claimed',
+        ]);
+        await store.incoming.markClaimsHandled(manager, [claim('m1')], other, 60_000);
+        expect(
+          await store.incoming.claimForInbox(manager, [claim('m1'), claim('m2'), claim('m3')], me),
+        ).toEqual(['handled', 'busy', 'claimed']);
+        await store.incoming.releaseClaims(manager, [claim('m3')], me);
+        await store.nodes.remove(manager, other);
+        expect(await store.incoming.claimForInbox(manager, [claim('m3'), claim('m2')], me)).toEqual([
+          'claimed',
+          'claimed',
+        ]);
+        await store.incoming.markClaimsHandled(manager, [claim('m2'), claim('m3')], me, 60_000);
+        const rows = await manager.query(
+          `SELECT id, status, owner_id FROM ${store.tables.incoming} WHERE consumer = 'claims' ORDER BY id`,
+        );
+        expect(rows).toEqual([
+          { id: 'm1', status: 'handled', owner_id: 0 },
+          { id: 'm2', status: 'handled', owner_id: 0 },
+          { id: 'm3', status: 'handled', owner_id: 0 },
+        ]);
+      });
+
+      it('purges batched-inbox claims nobody owns once older than the retention, and nothing else', async () => {
+        const me = await store.nodes.register(manager, 'me');
+        const claim = (id: string) => ({ id, consumer: 'abandoned', messageType: 'paid' });
+        await store.incoming.claimForInbox(manager, [claim('kept-owned'), claim('abandoned')], me);
+        await manager.query(
+          `UPDATE ${store.tables.incoming} SET received_at = now() - interval '1 hour'
+           WHERE consumer = 'abandoned'`,
+        );
+        await store.incoming.releaseOwner(manager, me);
+        await store.incoming.claimForInbox(manager, [claim('kept-owned')], me);
+        await store.incoming.enqueue(manager, 'abandoned', [storeEnvelope(envelope('stock', {}))], 0);
+        await manager.query(
+          `UPDATE ${store.tables.incoming} SET received_at = now() - interval '1 hour' WHERE consumer = 'abandoned'`,
+        );
+        expect(await store.incoming.purgeAbandonedClaims(manager, 60_000, 10)).toBe(1);
+        const left = await manager.query(
+          `SELECT id FROM ${store.tables.incoming} WHERE consumer = 'abandoned' AND envelope IS NULL`,
+        );
+        expect(left).toEqual([{ id: 'kept-owned' }]);
+        expect(await store.incoming.purgeAbandonedClaims(manager, 60_000, 10)).toBe(0);
       });
 
       it('scheduled rows come out once when due, only for known types, earliest first', async () => {

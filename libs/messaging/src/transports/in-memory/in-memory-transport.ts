@@ -79,8 +79,14 @@ export class InMemoryTransport implements MessageTransport {
 
   /**
    * Leaves the groups, letting running `handle` calls finish first (bounded by `closeTimeoutMs`; a
-   * record still unfinished then is redelivered to the group). Safe to call more than once.
+   * record still unfinished then is redelivered to the group); publishing keeps working.
    */
+  stopConsuming(): Promise<void> {
+    this.closing ??= this.leaveGroups();
+    return this.closing;
+  }
+
+  /** Leaves the groups (see {@link stopConsuming}) for good. Safe to call more than once. */
   close(): Promise<void> {
     this.state = 'closed';
     this.closing ??= this.leaveGroups();

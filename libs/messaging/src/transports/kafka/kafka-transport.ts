@@ -77,6 +77,7 @@ export class KafkaTransport implements MessageTransport {
   private connection: Promise<Connection> | undefined;
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
   /** Set once the consumers are closed: from then on nothing may be sent. */
   private producerClosed = false;
 
@@ -142,7 +143,20 @@ export class KafkaTransport implements MessageTransport {
 
   /**
    * Stops fetching, lets running `handle` calls finish (up to `consumer.closeTimeoutMs`), commits
-   * what finished, leaves the groups, sends what is queued and disconnects. Safe to call again.
+   * what finished and leaves the groups; publishing keeps working until {@link close}, so the
+   * outbox can still send what those handlers committed. Safe to call again.
+   */
+  stopConsuming(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.starting?.catch(() => undefined);
+      await Promise.all(this.consumers.map((consumer) => consumer.close()));
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * Stops consuming (see {@link stopConsuming}), then sends what is queued and disconnects. Safe to
+   * call again.
    */
   close(): Promise<void> {
     this.closing ??= this.shutDown();
@@ -238,9 +252,8 @@ export class KafkaTransport implements MessageTransport {
   }
 
   private async shutDown(): Promise<void> {
-    await this.starting?.catch(() => undefined);
     // Records still being handled may dead-letter, so the producer stays up until the consumers are gone.
-    await Promise.all(this.consumers.map((consumer) => consumer.close()));
+    await this.stopConsuming();
     this.producerClosed = true;
     const connection = await this.connection?.catch(() => undefined);
     if (!connection) return;
