@@ -3,13 +3,7 @@
 // the redelivery runs it, and a dead node's claim is taken over.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  EventHandler,
-  FailureActions,
-  InMemoryBroker,
-  MessageContext,
-  type Envelope,
-} from '@momentum/messaging';
+import { EventHandler, FailureActions, InMemoryBroker, MessageContext } from '@momentum/messaging';
 import { Outbox } from '@momentum/outbox';
 import { DurableInbox } from '../src/incoming/durable-inbox.js';
 import { MessageBusyError } from '../src/incoming/message-busy-error.js';
@@ -17,7 +11,7 @@ import { appliedTable, createAppliedTable } from './support/applied-orders.js';
 import { eventually } from './support/eventually.js';
 import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
 import { adminQuery, databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
-import { OrderPlaced } from './support/test-messages.js';
+import { OrderPlaced, orderPlacedEnvelope } from './support/test-messages.js';
 
 const CONSUMER = 'outbox-test.test';
 const config = { schema: '', beforeWrite: async (_context: MessageContext): Promise<void> => undefined };
@@ -97,15 +91,7 @@ describe('batched inbox', () => {
 
   it('runs concurrent deliveries of one message once, in one process and across two', async () => {
     const [first, second] = [await start(), await start()];
-    const envelope: Envelope = {
-      id: 'concurrent-id',
-      type: 'app_domain.outbox_tests.order-placed',
-      message: new OrderPlaced('concurrent', 7),
-      correlationId: 'concurrent-id',
-      source: '/app_domain/test',
-      time: new Date().toISOString(),
-      headers: {},
-    };
+    const envelope = orderPlacedEnvelope('concurrent-id', 'concurrent', 7);
     let runs = 0;
     const deliver = (app: OutboxTestApp) =>
       app.app.get(DurableInbox).receive(envelope, CONSUMER, async () => {

@@ -1,19 +1,14 @@
 // The durable inbox: a consumed message changes the database at most once, whatever the
 // redeliveries, concurrency and handler failures; handled rows are kept for a while, then purged.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  FailureActions,
-  InMemoryBroker,
-  type Envelope,
-  type MessagingModuleOptions,
-} from '@momentum/messaging';
+import { FailureActions, InMemoryBroker, type MessagingModuleOptions } from '@momentum/messaging';
 import type { OutboxModuleOptions } from '@momentum/outbox';
 import { DurableInbox } from '../src/incoming/durable-inbox.js';
 import { AppliedOrders, appliedConfig, appliedTable, createAppliedTable } from './support/applied-orders.js';
 import { eventually } from './support/eventually.js';
 import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
 import { adminQuery, databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
-import { OrderPlaced } from './support/test-messages.js';
+import { OrderPlaced, orderPlacedEnvelope } from './support/test-messages.js';
 
 describe('durable inbox', () => {
   const url = databaseUrl();
@@ -75,15 +70,7 @@ describe('durable inbox', () => {
 
   it('applies concurrent deliveries of one message once, across two processes’ connection pools', async () => {
     const [first, second] = [await start(), await start()];
-    const envelope: Envelope = {
-      id: 'concurrent-id',
-      type: 'app_domain.outbox_tests.order-placed',
-      message: new OrderPlaced('concurrent', 7),
-      correlationId: 'concurrent-id',
-      source: '/app_domain/test',
-      time: new Date().toISOString(),
-      headers: {},
-    };
+    const envelope = orderPlacedEnvelope('concurrent-id', 'concurrent', 7);
     const deliver = (app: OutboxTestApp) =>
       app.app.get(DurableInbox).receive(envelope, 'billing', async () => {
         const manager = app.outbox.currentManager()!;

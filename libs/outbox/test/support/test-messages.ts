@@ -1,4 +1,4 @@
-import { DomainEvent, EventTopic, PartitionKey } from '@momentum/messaging';
+import { DomainEvent, EventTopic, PartitionKey, type Envelope } from '@momentum/messaging';
 
 /** Topic of {@link OrderPlaced}. */
 export const ORDER_PLACED = 'app_domain.outbox_tests.order-placed';
@@ -20,4 +20,17 @@ export class OrderPlaced {
 @DomainEvent({ type: 'outbox_tests.stock-reserved' })
 export class StockReserved {
   constructor(readonly orderId: string) {}
+}
+
+/** The envelope of an {@link OrderPlaced} as a transport would deliver it, for calling the inbox directly. */
+export function orderPlacedEnvelope(id: string, orderId: string, sequence: number): Envelope {
+  return {
+    id,
+    type: ORDER_PLACED,
+    message: new OrderPlaced(orderId, sequence),
+    correlationId: id,
+    source: '/app_domain/test',
+    time: new Date().toISOString(),
+    headers: {},
+  };
 }
