@@ -186,4 +186,19 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
       });
     }
   }, 30_000);
+  it('stops gracefully on SIGTERM: exit 0, node unregistered, nothing left unsent', async () => {
+    for (const service of [sample.orders, sample.billing]) {
+      await service.stop();
+      expect(service.child.exitCode).toBe(0);
+      expect(service.output()).not.toMatch(/Driver not Connected|ERROR/);
+      const schema = env.schemas[service.name];
+      const [nodes] = await env.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".nodes`);
+      const [unsent] = await env.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".outgoing`);
+      expect({ service: service.name, nodes: nodes!.n, unsent: unsent!.n }).toEqual({
+        service: service.name,
+        nodes: 0,
+        unsent: 0,
+      });
+    }
+  }, 60_000);
 });

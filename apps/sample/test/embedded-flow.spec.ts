@@ -8,6 +8,7 @@ import { BILLING_VARIABLES, billingService } from '../../billing/src/billing-ser
 import { AppModule as OrdersModule } from '../../orders/src/app.module.js';
 import { ORDERS_VARIABLES, ordersService } from '../../orders/src/orders-service.js';
 import { loadServiceConfig } from '../../shared/src/config/service-config.js';
+import { closeService } from '../../shared/src/platform/close-service.js';
 import { awaitOrder, call, placeOrder, settled, type InvoiceView } from '../../../test/support/sample-api.js';
 
 const TENANT = '8f2b2c9e-6d1a-4c3b-9a7e-1f0e5d4c3b2a';
@@ -36,7 +37,7 @@ describe('orders and billing in one process on the embedded defaults', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const app of apps.reverse()) await app.close();
+    for (const app of apps.reverse()) await closeService(app);
   });
 
   it('takes an order to paid, or to payment_failed above 10,000, with one invoice each', async () => {

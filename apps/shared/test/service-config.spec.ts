@@ -21,6 +21,7 @@ describe('service configuration from the environment', () => {
   it('uses Kafka, PostgreSQL and OTLP when their variables are set', () => {
     const config = loadServiceConfig(ORDERS, {
       ORDERS_PORT: '4000',
+      HOST: '0.0.0.0',
       KAFKA_BROKERS: 'k1:9092, k2:9093',
       KAFKA_TOPIC_PREFIX: 'staging.',
       DATABASE_URL: 'postgres://app@db:5432/orders',
@@ -29,6 +30,7 @@ describe('service configuration from the environment', () => {
       LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
+      host: '0.0.0.0',
       port: 4000,
       environment: 'staging',
       logLevels: ['fatal', 'error', 'warn'],
@@ -40,6 +42,9 @@ describe('service configuration from the environment', () => {
 
   it.each([
     [{ ORDERS_PORT: 'eighty' }, /^ORDERS_PORT must be a port number/],
+    [{ ORDERS_PORT: '0x10' }, /^ORDERS_PORT must be a port number/],
+    [{ HOST: '999.1.1.1' }, /^HOST must be an IP address or a host name/],
+    [{ HOST: 'bad host' }, /^HOST must be/],
     [{ ORDERS_DB_SCHEMA: 'Orders; drop' }, /^ORDERS_DB_SCHEMA must be a lower-case PostgreSQL identifier/],
     [{ AUDIT_DB_SCHEMA: 'a-b' }, /^AUDIT_DB_SCHEMA must be a lower-case PostgreSQL identifier/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],

@@ -2,9 +2,11 @@ import {
   BadRequestException,
   Controller,
   Get,
+  Headers,
   HttpCode,
   NotFoundException,
   Param,
+  ParseUUIDPipe,
   Post,
   Query,
   UnprocessableEntityException,
@@ -39,14 +41,18 @@ export class DeadLettersController {
   ) {}
 
   @Get()
-  async list(@Query() query: DeadLetterListQuery) {
+  async list(@Query() query: DeadLetterListQuery, @Headers('x-tenant-id') tenantHeader?: string) {
+    // The route is tenant-agnostic, which ignores an invalid header; here that would widen the listing.
+    if (tenantHeader !== undefined && this.tenants.current() === undefined) {
+      throw new BadRequestException('x-tenant-id must be a valid tenant id when given');
+    }
     const letters = await this.deadLetters.list(this.filterOf(query));
     return letters.map(summaryOf);
   }
 
   @Post(':id/replay')
   @HttpCode(200)
-  async replay(@Param('id') id: string) {
+  async replay(@Param('id', new ParseUUIDPipe()) id: string) {
     try {
       await this.deadLetters.replay(id);
       return { replayed: id };

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { LogLevel } from '@nestjs/common';
 
 /** Where a service's messages go: the embedded in-memory broker, or Kafka. */
@@ -39,6 +40,7 @@ export class ServiceConfigError extends Error {
 }
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
 /** The variables that differ between services. */
@@ -60,7 +62,7 @@ export function loadServiceConfig(
   const [portVariable, defaultPort] = service.port;
   const [schemaVariable, defaultSchema] = service.schema;
   return {
-    host: env.HOST || '127.0.0.1',
+    host: hostOf(env.HOST),
     port: portOf(portVariable, env[portVariable], defaultPort),
     schema: schemaOf(schemaVariable, env[schemaVariable] || defaultSchema),
     auditSchema: schemaOf('AUDIT_DB_SCHEMA', env.AUDIT_DB_SCHEMA || 'audit'),
@@ -75,10 +77,19 @@ export function loadServiceConfig(
 function portOf(variable: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  if (!/^\d{1,5}$/.test(value) || port > 65_535) {
     throw new ServiceConfigError(variable, 'must be a port number 0-65535', value);
   }
   return port;
+}
+
+function hostOf(value: string | undefined): string {
+  if (!value) return '127.0.0.1';
+  const looksNumeric = /^[\d.]+$/.test(value);
+  if (isIP(value) === 0 && (looksNumeric || !HOST_NAME.test(value))) {
+    throw new ServiceConfigError('HOST', 'must be an IP address or a host name', value);
+  }
+  return value;
 }
 
 function schemaOf(variable: string, value: string): string {

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { ServiceConfig } from '../config/service-config.js';
 import { startTracing } from '../telemetry/tracing.js';
+import { closeService } from './close-service.js';
 
 /** One service to start: its root module and HTTP port. */
 export interface ServiceApp {
@@ -30,7 +31,7 @@ export async function runServices(
   const stop = (signal: string) => {
     stopping ??= (async () => {
       logger.log(`${signal}: shutting down`);
-      for (const app of apps.reverse()) await app.close();
+      for (const app of apps.reverse()) await closeService(app);
       await tracing.shutdown();
       process.exit(0);
     })();
@@ -50,6 +51,12 @@ export async function runServices(
     `on ${config.broker.kind === 'kafka' ? `Kafka ${config.broker.brokers.join(',')}` : 'the in-memory broker'}, ` +
       `${config.database.kind === 'postgres' ? 'PostgreSQL' : 'embedded PGlite (in memory)'}`,
   );
+  if (config.broker.kind === 'in-memory' && services.length === 1) {
+    logger.warn(
+      `${services[0]!.name} runs alone on the in-memory broker: it reaches no other process. ` +
+        'Set KAFKA_BROKERS, or run both services in one process with npm start',
+    );
+  }
   const url = urls.get('orders');
   if (url) {
     logger.log(

@@ -77,9 +77,12 @@ export class ServicePlatformModule implements NestModule {
   }
 }
 
-/** One audit table for every service on the server (a flow is followed across them); in memory when embedded. */
+/** The embedded audit trail, shared by the services of one process like the in-memory broker. */
+const EMBEDDED_AUDIT = new InMemoryAuditSink();
+
+/** One audit trail for every service (a flow is followed across them): a table on the server, else in memory. */
 function auditSinkOf(config: ServiceConfig): AuditSink {
   return config.database.kind === 'postgres'
     ? new PostgresAuditSink({ connectionString: config.database.url, schema: config.auditSchema })
-    : new InMemoryAuditSink();
+    : EMBEDDED_AUDIT;
 }
