@@ -19,6 +19,8 @@ export interface BenchResult {
   readonly variants: Readonly<Record<string, Summary>>;
   readonly ratios: readonly Ratio[];
   readonly notes?: readonly string[];
+  /** Anything else worth keeping in the JSON (e.g. latency distributions). */
+  readonly details?: unknown;
 }
 
 /** A benchmark the runner can execute. */
