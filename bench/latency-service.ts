@@ -5,8 +5,7 @@ import 'reflect-metadata';
 import { Injectable, Module, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventHandler, EventTopic, KafkaTransport, MessagingModule, PartitionKey } from '@momentum/messaging';
-import { OutboxMessagingBridge, OutboxModule } from '@momentum/outbox';
-import { BROKERS, DATABASE_URL } from './support/infra.js';
+import { BROKERS, outboxMessagingModule } from './support/infra.js';
 
 const topic = process.env.LATENCY_TOPIC!;
 const groupId = process.env.LATENCY_GROUP!;
@@ -41,22 +40,7 @@ const transport = new KafkaTransport({
 });
 const base = { serviceName: 'bench-latency-receiver', consumerGroup: groupId, transports: [transport] };
 const imports: ModuleMetadata['imports'] = inbox
-  ? [
-      MessagingModule.forRootAsync({
-        imports: [
-          OutboxModule.forRoot({
-            url: DATABASE_URL,
-            schema,
-            autoCreate: true,
-            nodes: { mode: 'solo' },
-            relay: { enabled: false },
-            poolSize: 5,
-          }),
-        ],
-        inject: [OutboxMessagingBridge],
-        useFactory: (outbox: OutboxMessagingBridge) => outbox.messagingOptions(base),
-      }),
-    ]
+  ? [outboxMessagingModule({ schema, relay: { enabled: false }, poolSize: 5 }, base)]
   : [MessagingModule.forRoot(base)];
 
 @Module({ imports, providers: [ProbeHandler] })

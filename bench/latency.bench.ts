@@ -4,30 +4,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { EventTopic, MessageBus, PartitionKey, type TransportRecord } from '@momentum/messaging';
+import { Outbox, type OutboxModuleOptions } from '@momentum/outbox';
 import {
-  EventTopic,
-  KafkaTransport,
-  MessageBus,
-  MessagingModule,
-  PartitionKey,
-  type DeadLetterReason,
-  type IncomingRecord,
-  type MessageTransport,
-  type TransportRecord,
-  type TransportSubscription,
-} from '@momentum/messaging';
-import { Outbox, OutboxMessagingBridge, OutboxModule, type OutboxModuleOptions } from '@momentum/outbox';
-import {
-  BROKERS,
-  DATABASE_URL,
   createTopic,
   deleteTopics,
   dropSchema,
+  outboxMessagingModule,
   quantile,
   rawKafka,
   uniqueSuffix,
 } from './support/infra.js';
 import { summarize, type Summary } from './support/measure.js';
+import { ObservedKafkaTransport } from './support/observed-kafka-transport.js';
 import { ratio, resultsDir, type Benchmark, type BenchResult } from './support/report.js';
 import { cdfSvg } from './support/svg.js';
 
@@ -96,35 +85,12 @@ function probeClass(topic: string) {
 /** When the broker acknowledged each probe the relay sent (our clock), by probe id. */
 const acked = new Map<string, number>();
 
-/** The sender's Kafka transport, noting when each probe's send was acknowledged (to split the latency). */
-class AckTimingTransport implements MessageTransport {
-  readonly name = 'kafka';
-  readonly external = true;
-  private readonly inner = new KafkaTransport({
-    brokers: BROKERS,
-    clientId: 'bench-latency-sender',
-    topicDefaults: { provision: 'none' },
-  });
-
-  subscribe(subscription: TransportSubscription): void {
-    this.inner.subscribe(subscription);
-  }
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-  async publish(records: readonly TransportRecord[]): Promise<void> {
-    await this.inner.publish(records);
-    const at = now();
-    for (const record of records) {
-      const probe = (JSON.parse(record.value!.toString()) as { probe?: string }).probe;
-      if (probe !== undefined) acked.set(probe, at);
-    }
-  }
-  deadLetter(record: IncomingRecord, reason: DeadLetterReason): Promise<void> {
-    return this.inner.deadLetter(record, reason);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
+/** Notes when the broker acknowledged each probe the relay sent (to split the latency). */
+function noteAcknowledged(records: readonly TransportRecord[]): void {
+  const at = now();
+  for (const record of records) {
+    const probe = (JSON.parse(record.value!.toString()) as { probe?: string }).probe;
+    if (probe !== undefined) acked.set(probe, at);
   }
 }
 
@@ -132,23 +98,13 @@ async function outboxApp(
   schema: string,
   options: Pick<OutboxModuleOptions, 'relay' | 'notify'>,
 ): Promise<INestApplicationContext> {
-  const transport = new AckTimingTransport();
+  const transport = new ObservedKafkaTransport('bench-latency-sender', { sent: noteAcknowledged });
   @Module({
     imports: [
-      MessagingModule.forRootAsync({
-        imports: [
-          OutboxModule.forRoot({
-            url: DATABASE_URL,
-            schema,
-            autoCreate: true,
-            nodes: { mode: 'solo' },
-            ...options,
-          }),
-        ],
-        inject: [OutboxMessagingBridge],
-        useFactory: (outbox: OutboxMessagingBridge) =>
-          outbox.messagingOptions({ serviceName: 'bench-latency-sender', transports: [transport] }),
-      }),
+      outboxMessagingModule(
+        { schema, ...options },
+        { serviceName: 'bench-latency-sender', transports: [transport] },
+      ),
     ],
   })
   class SenderModule {}

@@ -5,23 +5,17 @@ import {
   EventTopic,
   InMemoryBroker,
   InMemoryTransport,
-  KafkaTransport,
   MessageBus,
-  MessagingModule,
   PartitionKey,
-  type DeadLetterReason,
-  type IncomingRecord,
   type MessageTransport,
-  type TransportRecord,
-  type TransportSubscription,
 } from '@momentum/messaging';
-import { Outbox, OutboxMessagingBridge, OutboxModule } from '@momentum/outbox';
+import { Outbox } from '@momentum/outbox';
 import { DataSource } from 'typeorm';
-import { BROKERS, createTopic, rawKafka } from './support/infra.js';
+import { BROKERS, DATABASE_URL, createTopic, outboxMessagingModule, rawKafka } from './support/infra.js';
 import { compare, perSecond, summarize, type Summary, type Variant } from './support/measure.js';
+import { ObservedKafkaTransport } from './support/observed-kafka-transport.js';
 import { ratio, type Benchmark, type BenchResult } from './support/report.js';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TRANSACTIONS_PER_ROUND = 1_000;
 const WRITE_ROUNDS = 7;
 const BACKLOG = 100_000;
@@ -51,22 +45,7 @@ async function startApp(
   transport: MessageTransport = new InMemoryTransport({ broker: new InMemoryBroker() }),
 ): Promise<INestApplicationContext> {
   @Module({
-    imports: [
-      MessagingModule.forRootAsync({
-        imports: [
-          OutboxModule.forRoot({
-            url: DATABASE_URL,
-            schema,
-            autoCreate: true,
-            nodes: { mode: 'solo' },
-            relay,
-          }),
-        ],
-        inject: [OutboxMessagingBridge],
-        useFactory: (outbox: OutboxMessagingBridge) =>
-          outbox.messagingOptions({ serviceName: 'bench', transports: [transport] }),
-      }),
-    ],
+    imports: [outboxMessagingModule({ schema, relay }, { serviceName: 'bench', transports: [transport] })],
   })
   class BenchModule {}
   return NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
@@ -220,37 +199,6 @@ class DrainCounter {
   }
 }
 
-/** The real Kafka transport (named `kafka`, topics provisioned by the benchmark), counting into a {@link DrainCounter}. */
-class CountingKafkaTransport implements MessageTransport {
-  readonly name = 'kafka';
-  readonly external = true;
-  private readonly inner = new KafkaTransport({
-    brokers: BROKERS,
-    clientId: 'bench-relay',
-    topicDefaults: { provision: 'none' },
-  });
-
-  constructor(private readonly counter: DrainCounter) {}
-
-  subscribe(subscription: TransportSubscription): void {
-    this.inner.subscribe(subscription);
-  }
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-  async publish(records: readonly TransportRecord[]): Promise<void> {
-    this.counter.starting();
-    await this.inner.publish(records);
-    this.counter.sentRecords(records.length);
-  }
-  deadLetter(record: IncomingRecord, reason: DeadLetterReason): Promise<void> {
-    return this.inner.deadLetter(record, reason);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
 /**
  * Relays draining an outbox backlog (100 keys) to the real Kafka broker, one transaction per batch:
  * batch size 1 vs the default (500), and one relay vs two relays (two apps in this process) on the
@@ -285,7 +233,14 @@ export const relayDrainBenchmark: Benchmark = {
       const counter = new DrainCounter(backlog);
       const relaying = await Promise.all(
         Array.from({ length: relays }, () =>
-          startApp(schema, { enabled: true, batchSize }, new CountingKafkaTransport(counter)),
+          startApp(
+            schema,
+            { enabled: true, batchSize },
+            new ObservedKafkaTransport('bench-relay', {
+              sending: () => counter.starting(),
+              sent: (records) => counter.sentRecords(records.length),
+            }),
+          ),
         ),
       );
       const elapsedMs = await counter.done;

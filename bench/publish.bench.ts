@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
-import { KafkaTransport, encodeCloudEvent, type TransportRecord } from '@momentum/messaging';
+import { KafkaTransport, type TransportRecord } from '@momentum/messaging';
+import { BROKERS, benchCloudEvent } from './support/infra.js';
 import { compare, perSecond, summarize, type Summary, type Variant } from './support/measure.js';
 import { ratio, type Benchmark, type BenchResult } from './support/report.js';
 
-const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((broker) => broker.trim());
 const BATCH_SIZES = [1, 100, 500] as const;
 /** Records per round, so a round lasts about a second at either end of the range. */
 const RECORDS_PER_ROUND: Record<(typeof BATCH_SIZES)[number], number> = {
@@ -19,30 +19,7 @@ const TENANTS = Array.from({ length: 8 }, (_, i) => `tenant-${i}`);
 /** The same ~500-byte binary-mode CloudEvent for both variants, one per tenant (key). */
 function cloudEvents(topic: string): TransportRecord[] {
   return TENANTS.map((tenantId) =>
-    encodeCloudEvent(
-      {
-        id: randomUUID(),
-        type: 'app_domain.orders.order-placed',
-        source: '/app_domain/orders',
-        time: new Date().toISOString(),
-        correlationId: randomUUID(),
-        tenantId,
-        partitionKey: tenantId,
-        headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
-        message: {
-          orderId: randomUUID(),
-          tenantId,
-          customerId: randomUUID(),
-          lines: [
-            { sku: 'SKU-0001', quantity: 2, unitPrice: 19.99 },
-            { sku: 'SKU-0002', quantity: 1, unitPrice: 5.49 },
-          ],
-          total: 45.47,
-          currency: 'EUR',
-        },
-      },
-      topic,
-    ),
+    benchCloudEvent(topic, 'app_domain.orders.order-placed', tenantId, { tenantId }),
   );
 }
 

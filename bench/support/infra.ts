@@ -1,7 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
-import { encodeCloudEvent, type TransportRecord } from '@momentum/messaging';
+import type { DynamicModule } from '@nestjs/common';
+import {
+  MessagingModule,
+  encodeCloudEvent,
+  type MessagingModuleOptions,
+  type TransportRecord,
+} from '@momentum/messaging';
+import { OutboxMessagingBridge, OutboxModule, type OutboxModuleOptions } from '@momentum/outbox';
 import pg from 'pg';
 
 /** The brokers the benchmarks use (`KAFKA_BROKERS`, default the local test broker). */
@@ -128,4 +135,21 @@ export function quantile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
   return sorted[rank]!;
+}
+
+/**
+ * `MessagingModule` fed by an `OutboxModule` on the benchmark database, wired the documented way:
+ * a solo node, its schema created at start.
+ */
+export function outboxMessagingModule(
+  outbox: OutboxModuleOptions & { readonly schema: string },
+  messaging: MessagingModuleOptions,
+): DynamicModule {
+  return MessagingModule.forRootAsync({
+    imports: [
+      OutboxModule.forRoot({ url: DATABASE_URL, autoCreate: true, nodes: { mode: 'solo' }, ...outbox }),
+    ],
+    inject: [OutboxMessagingBridge],
+    useFactory: (bridge: OutboxMessagingBridge) => bridge.messagingOptions(messaging),
+  });
 }
