@@ -65,65 +65,60 @@ describe('durable local queues', () => {
     harness = undefined;
   });
 
-  it('stores a message before publish returns and completes it only after every handler finished', async () => {
-    const store = new MapQueueStore();
-    const hold = deferred();
-    gate.current = hold.promise;
+  /** A bus with a durable `domain-events` queue on `store`. */
+  const startDurable = async (store: MapQueueStore): Promise<MessagingTestApp> => {
     harness = await startMessagingApp([DurableHandlers], {
       durableQueueStore: store,
       queues: { 'domain-events': { mode: 'durable' } },
     });
-    await harness.bus.publish(new Durable('a'));
+    return harness;
+  };
+
+  /** Holds every handler until the returned deferred resolves. */
+  const holdHandlers = () => {
+    const hold = deferred();
+    gate.current = hold.promise;
+    return hold;
+  };
+
+  it('stores a message before publish returns and completes it only after every handler finished', async () => {
+    const store = new MapQueueStore();
+    const hold = holdHandlers();
+    const app = await startDurable(store);
+    await app.bus.publish(new Durable('a'));
     const [row] = store.rows.values();
     expect(row).toMatchObject({ queue: 'domain-events', completed: false });
-    await harness.waitFor(() => harness!.app.get(DurableHandlers).handled.includes('two:a'));
+    await app.waitFor(() => app.app.get(DurableHandlers).handled.includes('two:a'));
     expect(row!.completed).toBe(false);
     hold.resolve();
-    await harness.waitFor(() => row!.completed);
+    await app.waitFor(() => row!.completed);
   });
 
   it('runs stored but unfinished messages again at startup', async () => {
     const store = new MapQueueStore();
-    await store.enqueue('domain-events', [
-      {
-        id: 'left-over',
-        type: 'Durable',
-        message: new Durable('recovered'),
-        correlationId: 'left-over',
-        source: '/x/y',
-        time: new Date().toISOString(),
-        headers: {},
-      },
-    ]);
-    harness = await startMessagingApp([DurableHandlers], {
-      durableQueueStore: store,
-      queues: { 'domain-events': { mode: 'durable' } },
-    });
-    await harness.waitFor(() => store.rows.get('left-over')!.completed);
-    expect(harness.app.get(DurableHandlers).handled.sort()).toEqual(['one:recovered', 'two:recovered']);
+    await store.enqueue('domain-events', [storedDurable('left-over', 'recovered')]);
+    const app = await startDurable(store);
+    await app.waitFor(() => store.rows.get('left-over')!.completed);
+    expect(app.app.get(DurableHandlers).handled.sort()).toEqual(['one:recovered', 'two:recovered']);
   });
 
   it('lets the store run recovery later, which runs only what is not running here already', async () => {
     const store = new MapQueueStore();
-    const hold = deferred();
-    gate.current = hold.promise;
-    harness = await startMessagingApp([DurableHandlers], {
-      durableQueueStore: store,
-      queues: { 'domain-events': { mode: 'durable' } },
-    });
-    await harness.bus.publish(new Durable('running'));
+    const hold = holdHandlers();
+    const app = await startDurable(store);
+    await app.bus.publish(new Durable('running'));
     await store.enqueue('domain-events', [storedDurable('orphan', 'orphan')]);
     const recover = store.recoveries.get('domain-events')!;
     expect(await recover()).toBe(1);
     hold.resolve();
-    await harness.waitFor(() => [...store.rows.values()].every((row) => row.completed));
-    expect(harness.app.get(DurableHandlers).handled.sort()).toEqual([
+    await app.waitFor(() => [...store.rows.values()].every((row) => row.completed));
+    expect(app.app.get(DurableHandlers).handled.sort()).toEqual([
       'one:orphan',
       'one:running',
       'two:orphan',
       'two:running',
     ]);
-    await harness.close();
+    await app.close();
     expect(await recover()).toBe(0);
     harness = undefined;
   });

@@ -11,6 +11,7 @@ export type {
 export { OutboxConfigurationError } from './config/outbox-configuration-error.js';
 export { OutboxMessagingBridge, type OutboxMessagingOptions } from './module/outbox-messaging-bridge.js';
 export { OutboxRuntime } from './module/outbox-runtime.js';
+export type { OutboxBacklog } from './outgoing/outgoing-store.js';
 export { OUTBOX_DATA_SOURCE } from './module/outbox-data-source.js';
 
 export { Outbox, type OutboxTransactionOptions } from './transactions/outbox.service.js';

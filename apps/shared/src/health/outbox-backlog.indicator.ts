@@ -1,11 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { OUTBOX_DATA_SOURCE } from '@momentum/outbox';
-import type { DataSource } from 'typeorm';
-import {
-  SERVICE_PLATFORM_OPTIONS,
-  type ServicePlatformOptions,
-} from '../platform/service-platform-options.js';
+import { OutboxRuntime } from '@momentum/outbox';
 
 /** Above this age the oldest unsent message means the relay is stuck or the broker unreachable. */
 const STALE_AFTER_MS = 60_000;
@@ -15,20 +10,15 @@ const STALE_AFTER_MS = 60_000;
 export class OutboxBacklogIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    @Inject(OUTBOX_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(SERVICE_PLATFORM_OPTIONS) private readonly options: ServicePlatformOptions,
+    private readonly outbox: OutboxRuntime,
   ) {}
 
   async check() {
     const session = this.indicators.check('outbox');
     try {
-      const [row] = (await this.dataSource.query(
-        `SELECT count(*)::int AS backlog,
-                coalesce(extract(epoch FROM now() - min(created_at)) * 1000, 0)::int AS "oldestAgeMs"
-           FROM "${this.options.schema.schema}".outgoing`,
-      )) as { backlog: number; oldestAgeMs: number }[];
-      const status = { backlog: row!.backlog, oldestAgeMs: row!.oldestAgeMs };
-      return status.oldestAgeMs > STALE_AFTER_MS ? session.down(status) : session.up(status);
+      const { messages, oldestAgeMs } = await this.outbox.backlog();
+      const status = { backlog: messages, oldestAgeMs };
+      return oldestAgeMs > STALE_AFTER_MS ? session.down(status) : session.up(status);
     } catch (error) {
       return session.down({ message: (error as Error).message });
     }

@@ -19,6 +19,7 @@ import { AdvisoryLockLeadership, SOLO_LEADERSHIP, type Leadership } from '../nod
 import { NodeIdentity } from '../nodes/node-identity.js';
 import { NodeRegistry } from '../nodes/node-registry.js';
 import { OutboxRelay } from '../outgoing/outbox-relay.js';
+import type { OutboxBacklog } from '../outgoing/outgoing-store.js';
 import { MessageStore } from '../schema/message-store.js';
 import { PostgresScheduler } from '../scheduling/postgres-scheduler.js';
 import { TransactionHostLookup } from '../transactions/transaction-host-lookup.js';
@@ -61,6 +62,11 @@ export class OutboxRuntime implements OnModuleInit, OnApplicationBootstrap, OnAp
   /** The relay of this process (undefined with `relay.enabled: false`, or before bootstrap). */
   get relay(): OutboxRelay | undefined {
     return this.relayInstance;
+  }
+
+  /** Messages committed but not yet sent, and the age of the oldest (for health checks). */
+  backlog(): Promise<OutboxBacklog> {
+    return this.store.outgoing.backlog(this.store.dataSource.manager);
   }
 
   /** The durability agent of this process (after bootstrap). */

@@ -2,6 +2,13 @@ import type { EntityManager } from 'typeorm';
 import { queryRows } from '../database/sql.js';
 import type { StoreTables } from '../schema/store-tables.js';
 
+/** The outbox's unsent messages: what a health check reports. */
+export interface OutboxBacklog {
+  /** Messages committed and not yet acknowledged by their transport. */
+  readonly messages: number;
+  /** Age of the oldest of them, in milliseconds; 0 when there is none. */
+  readonly oldestAgeMs: number;
+}
 /** A transport-bound record as the outbox stores it. */
 export interface OutgoingRow {
   /** The message id (CloudEvents `id`). */
@@ -124,6 +131,17 @@ export class OutgoingStore {
        WHERE seq = $1`,
       [seq, delayMs, error],
     );
+  }
+
+  /** How many rows wait to be sent, and how long the oldest has waited. */
+  async backlog(manager: EntityManager): Promise<OutboxBacklog> {
+    const [row] = await queryRows<OutboxBacklog>(
+      manager,
+      `SELECT count(*)::int AS messages,
+              coalesce(floor(extract(epoch FROM now() - min(created_at)) * 1000), 0)::int AS "oldestAgeMs"
+       FROM ${this.t.outgoing}`,
+    );
+    return row ?? { messages: 0, oldestAgeMs: 0 };
   }
 
   /** Rows waiting to be sent. */
