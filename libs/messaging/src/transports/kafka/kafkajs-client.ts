@@ -5,6 +5,7 @@ import type {
   Consumer,
   EachBatchPayload,
   IHeaders,
+  ITopicMetadata,
   KafkaConfig,
   KafkaMessage,
   logCreator,
@@ -35,6 +36,12 @@ export type KafkajsConnection = Required<
   Pick<KafkaConnectionOptions, 'clientId' | 'connectionTimeoutMs' | 'requestTimeoutMs'>
 > &
   Pick<KafkaConnectionOptions, 'ssl' | 'sasl'> & { readonly brokers: readonly string[] };
+
+/** How long a topic may take, after creation, until the broker reports a leader for each partition. */
+const TOPIC_READY_TIMEOUT_MS = 30_000;
+const TOPIC_READY_POLL_MS = 100;
+/** Metadata answers meaning "this topic exists but has not reached every broker's view yet". */
+const NOT_READY_ERRORS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
 /** Errors after which a consumer must give its partitions back and rejoin its group. */
 const REJOIN_ERRORS = new Set([
@@ -192,25 +199,66 @@ class KafkajsAdmin implements KafkaAdminClient {
     const existing = new Set(await this.admin.listTopics());
     const present = topics.filter((topic) => existing.has(topic));
     if (present.length === 0) return new Map();
-    const metadata = await this.admin.fetchTopicMetadata({ topics: present });
-    return new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
+    const metadata = await this.readyMetadata(present);
+    return new Map(metadata.map((topic) => [topic.name, topic.partitions.length]));
   }
 
   async createTopics(topics: readonly KafkaTopicSpec[]): Promise<void> {
-    // kafkajs resolves `false` when some topics already existed and creates the others.
+    // kafkajs resolves `false` when some topics already existed and creates the others. Its own
+    // wait for leaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a
+    // topic created a moment ago (by this call or by another service starting alongside).
     await this.admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: topics.map(({ topic, partitions, replicationFactor }) => ({
         topic,
         numPartitions: partitions ?? -1,
         replicationFactor: replicationFactor ?? -1,
       })),
     });
+    await this.readyMetadata(topics.map(({ topic }) => topic));
+  }
+
+  /** Metadata of the topics once every partition of each has a leader; waits out propagation. */
+  private async readyMetadata(topics: readonly string[]): Promise<readonly ITopicMetadata[]> {
+    const deadline = Date.now() + TOPIC_READY_TIMEOUT_MS;
+    for (;;) {
+      const metadata = await this.fetchMetadata(topics, deadline);
+      if (metadata && allLed(metadata, topics)) return metadata;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `Kafka topic(s) ${topics.join(', ')} still have partitions without a leader after ` +
+            `${TOPIC_READY_TIMEOUT_MS} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, TOPIC_READY_POLL_MS));
+    }
+  }
+
+  private async fetchMetadata(
+    topics: readonly string[],
+    deadline: number,
+  ): Promise<readonly ITopicMetadata[] | undefined> {
+    try {
+      return (await this.admin.fetchTopicMetadata({ topics: [...topics] })).topics;
+    } catch (error) {
+      if (!NOT_READY_ERRORS.has((error as { type?: string }).type ?? '') || Date.now() >= deadline) {
+        throw error;
+      }
+      return undefined;
+    }
   }
 
   disconnect(): Promise<void> {
     return this.admin.disconnect();
   }
+}
+
+function allLed(metadata: readonly ITopicMetadata[], topics: readonly string[]): boolean {
+  const byName = new Map(metadata.map((topic) => [topic.name, topic]));
+  return topics.every((name) => {
+    const partitions = byName.get(name)?.partitions ?? [];
+    return partitions.length > 0 && partitions.every((partition) => partition.leader >= 0);
+  });
 }
 
 function toBatch(payload: EachBatchPayload): KafkaBatch {
