@@ -13,6 +13,7 @@ describe('OutboxModule options', () => {
       schema: 'momentum',
       autoCreate: true,
       notify: true,
+      preparedStatements: true,
       relay: { enabled: true, batchSize: 500, maxAttempts: 10 },
       nodes: { mode: 'balanced', recoveryIntervalMs: 5_000 },
       inbox: { mode: 'transactional', batchSize: 500, keepHandledMs: 300_000, purgeBatchSize: 5_000 },
@@ -43,6 +44,7 @@ describe('OutboxModule options', () => {
     [{ inbox: { mode: 'eventual' as never } }, 'inbox.mode', /'transactional' or 'batched'/],
     [{ inbox: { batchSize: 0 } }, 'inbox.batchSize', /positive integer/],
     [{ nodes: { recoveryIntervalMs: 0 } }, 'nodes.recoveryIntervalMs', /positive integer/],
+    [{ preparedStatements: 'yes' as never }, 'preparedStatements', /true or false/],
   ])('rejects %j naming %s', (options, option, problem) => {
     const error = (() => {
       try {

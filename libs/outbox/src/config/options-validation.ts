@@ -76,6 +76,11 @@ function validateDatabase(options: OutboxModuleOptions): void {
     throw new OutboxConfigurationError('url', 'must be a postgres:// or postgresql:// URL');
   positiveInteger('poolSize', options.poolSize);
   positiveInteger('connectTimeoutMs', options.connectTimeoutMs);
+  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean')
+    throw new OutboxConfigurationError(
+      'preparedStatements',
+      `must be true or false (got ${JSON.stringify(options.preparedStatements)})`,
+    );
 }
 
 function positiveInteger(option: string, value: number | undefined): void {

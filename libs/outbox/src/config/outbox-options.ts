@@ -16,6 +16,14 @@ export interface OutboxDatabaseOptions {
   readonly poolSize?: number;
   /** How long a new connection may take before publishing fails with `MessageStoreUnavailableError`. Default 5,000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Run the outbox's and inbox's frequent statements inside a transaction (the outbox `INSERT`, inbox
+   * and durable-queue marks, the relay's `DELETE`) as prepared statements, parsed and planned once per
+   * connection. Default true. Turn it off behind a pooler in transaction mode that does not keep
+   * prepared statements (PgBouncer before 1.21, or with `max_prepared_statements` 0). Prepared,
+   * they do not pass through TypeORM's query logger.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** The relay that moves committed outbox rows to their transport. */

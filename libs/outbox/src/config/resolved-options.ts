@@ -20,6 +20,7 @@ export interface ResolvedOutboxOptions {
   readonly schema: string;
   readonly autoCreate: boolean;
   readonly notify: boolean;
+  readonly preparedStatements: boolean;
   readonly relay: Required<OutboxRelayDefaults>;
   readonly nodes: Required<OutboxNodeDefaults>;
   readonly inbox: Required<OutboxInboxDefaults>;
@@ -72,6 +73,7 @@ export function resolveOutboxOptions(options: OutboxModuleOptions): ResolvedOutb
     schema: options.schema ?? 'momentum',
     autoCreate: options.autoCreate ?? database.kind === 'pglite',
     notify: options.notify ?? true,
+    preparedStatements: options.preparedStatements ?? true,
     relay: { ...RELAY_DEFAULTS, ...options.relay },
     nodes: { ...NODE_DEFAULTS, ...options.nodes },
     inbox: { ...INBOX_DEFAULTS, ...options.inbox },

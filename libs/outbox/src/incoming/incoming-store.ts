@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { PreparedStatements } from '../database/prepared-statements.js';
 import { queryRows } from '../database/sql.js';
 import type { StoreTables } from '../schema/store-tables.js';
 import type { StoredEnvelope } from './stored-envelope.js';
@@ -34,7 +35,10 @@ const ASYNC_COMMIT = `async_commit AS MATERIALIZED (SELECT set_config('synchrono
 
 /** SQL over the `incoming` table: inbox marks, durable-queue rows and scheduled messages. */
 export class IncomingStore {
-  constructor(private readonly t: StoreTables) {}
+  constructor(
+    private readonly t: StoreTables,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   /**
    * Records that `consumer` handled message `id`, kept for `keepMs`; resolves false when a row for
@@ -45,7 +49,7 @@ export class IncomingStore {
     manager: EntityManager,
     row: { id: string; consumer: string; messageType: string; tenantId?: string; keepMs: number },
   ): Promise<boolean> {
-    const inserted = await queryRows(
+    const inserted = await this.statements.rows(
       manager,
       `INSERT INTO ${this.t.incoming} (id, consumer, status, message_type, tenant_id, keep_until)
        VALUES ($1, $2, 'handled', $3, $4, now() + $5::int * interval '1 millisecond')
@@ -153,7 +157,8 @@ export class IncomingStore {
     ownerId: number,
   ): Promise<void> {
     if (envelopes.length === 0) return;
-    await manager.query(
+    await this.statements.rows(
+      manager,
       `INSERT INTO ${this.t.incoming} (id, consumer, status, owner_id, message_type, tenant_id, envelope)
        SELECT e.env->>'id', $2, 'incoming', $3, e.env->>'type', e.env->>'tenantId', e.env
        FROM jsonb_array_elements($1::jsonb) AS e(env)
@@ -164,7 +169,8 @@ export class IncomingStore {
 
   /** Marks a stored envelope handled, kept for `keepMs` to recognise redeliveries. */
   async complete(manager: EntityManager, id: string, consumer: string, keepMs: number): Promise<void> {
-    await manager.query(
+    await this.statements.rows(
+      manager,
       `UPDATE ${this.t.incoming} SET status = 'handled', owner_id = 0, keep_until = now() + $3::int * interval '1 millisecond'
        WHERE id = $1 AND consumer = $2 AND status = 'incoming'`,
       [id, consumer, keepMs],

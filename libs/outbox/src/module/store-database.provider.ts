@@ -28,6 +28,6 @@ export const storeProviders: Provider[] = [
     provide: MessageStore,
     inject: [STORE_DATABASE, RESOLVED_OUTBOX_OPTIONS],
     useFactory: (database: StoreDatabase, options: ResolvedOutboxOptions) =>
-      new MessageStore(database.dataSource, options.schema, database.embedded),
+      new MessageStore(database.dataSource, options.schema, database.embedded, options.preparedStatements),
   },
 ];

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { PreparedStatements } from '../database/prepared-statements.js';
 import { queryRows } from '../database/sql.js';
 import type { StoreTables } from '../schema/store-tables.js';
 
@@ -52,10 +53,15 @@ interface ClaimedRecord {
 const INSERT_COLUMNS = 8;
 /** Rows per INSERT statement: well under PostgreSQL's 65,535 parameters. */
 const ROWS_PER_STATEMENT = 1_000;
+/** Inserts of up to this many rows are prepared; bigger ones are rare and would each add a statement per connection. */
+const MAX_PREPARED_ROWS = 10;
 
 /** SQL over the `outgoing` table (the outbox). */
 export class OutgoingStore {
-  constructor(private readonly t: StoreTables) {}
+  constructor(
+    private readonly t: StoreTables,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   /** Inserts `rows` in order, in `manager`'s transaction, with one statement per {@link ROWS_PER_STATEMENT}. */
   async insert(manager: EntityManager, rows: readonly OutgoingRow[]): Promise<void> {
@@ -75,11 +81,10 @@ export class OutgoingStore {
         const n = index * INSERT_COLUMNS;
         return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::bytea, $${n + 7}, $${n + 8})`;
       });
-      await manager.query(
-        `INSERT INTO ${this.t.outgoing} (id, transport, topic, partition_key, headers, body, message_type, tenant_id)
-         VALUES ${values.join(', ')}`,
-        parameters,
-      );
+      const text = `INSERT INTO ${this.t.outgoing} (id, transport, topic, partition_key, headers, body, message_type, tenant_id)
+         VALUES ${values.join(', ')}`;
+      if (chunk.length <= MAX_PREPARED_ROWS) await this.statements.rows(manager, text, parameters);
+      else await manager.query(text, parameters);
     }
   }
 
@@ -120,7 +125,9 @@ export class OutgoingStore {
   /** Deletes sent rows. */
   async delete(manager: EntityManager, seqs: readonly string[]): Promise<void> {
     if (seqs.length === 0) return;
-    await manager.query(`DELETE FROM ${this.t.outgoing} WHERE seq = ANY($1::bigint[])`, [seqs]);
+    await this.statements.rows(manager, `DELETE FROM ${this.t.outgoing} WHERE seq = ANY($1::bigint[])`, [
+      seqs,
+    ]);
   }
 
   /** Counts a failed attempt and makes the row wait `delayMs` before it is claimed again. */

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { PreparedStatements } from '../database/prepared-statements.js';
 import { DeadLetterTable } from '../dead-letters/dead-letter-table.js';
 import { IncomingStore } from '../incoming/incoming-store.js';
 import { NodeTable } from '../nodes/node-table.js';
@@ -18,10 +19,13 @@ export class MessageStore {
     schema: string,
     /** True on PGlite: a single process and session. */
     readonly embedded: boolean,
+    /** Run the hot statements as prepared statements (see `OutboxDatabaseOptions.preparedStatements`). */
+    preparedStatements = true,
   ) {
     this.tables = new StoreTables(schema);
-    this.outgoing = new OutgoingStore(this.tables);
-    this.incoming = new IncomingStore(this.tables);
+    const statements = new PreparedStatements(preparedStatements);
+    this.outgoing = new OutgoingStore(this.tables, statements);
+    this.incoming = new IncomingStore(this.tables, statements);
     this.deadLetters = new DeadLetterTable(this.tables);
     this.nodes = new NodeTable(this.tables);
   }
