@@ -4,6 +4,7 @@ import type { ResolvedOutboxOptions } from '../config/resolved-options.js';
 import type { MessageStore } from '../schema/message-store.js';
 import { backoffDelay } from './backoff.js';
 import { BatchPublisher, type BatchOutcome, type TransportLookup } from './batch-publisher.js';
+import { BucketRotation } from './key-buckets.js';
 import { WakeSignal } from './wake-signal.js';
 
 /**
@@ -17,6 +18,7 @@ export class OutboxRelay {
   private readonly logger = new Logger('Outbox');
   private readonly signal = new WakeSignal();
   private readonly publisher: BatchPublisher;
+  private readonly buckets = new BucketRotation();
   private running: Promise<void> | undefined;
   private stopping = false;
   private stopped = new AbortController();
@@ -63,10 +65,10 @@ export class OutboxRelay {
     }
   }
 
-  /** Claims, sends and deletes one batch in one transaction. */
-  relayBatch(): Promise<BatchOutcome> {
+  /** Claims (rows of `buckets`' keys, and rows without a key), sends and deletes one batch in one transaction. */
+  relayBatch(buckets?: readonly number[]): Promise<BatchOutcome> {
     return this.store.dataSource.transaction(async (manager) => {
-      const claimed = await this.store.outgoing.claim(manager, this.options.batchSize);
+      const claimed = await this.store.outgoing.claim(manager, this.options.batchSize, buckets);
       if (claimed.length === 0) return { claimed: 0, sent: 0, deadLettered: 0, failed: false };
       return this.publisher.publish(manager, claimed);
     });
@@ -74,15 +76,18 @@ export class OutboxRelay {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      const outcome = await this.relayBatch().catch((error: Error) => this.databaseFailed(error));
+      const outcome = await this.relayBatch(this.buckets.next()).catch((error: Error) =>
+        this.databaseFailed(error),
+      );
       if (this.stopping) break;
       if (outcome === undefined || (outcome.failed && outcome.sent === 0)) {
         await this.backOff(outcome?.lastError);
         continue;
       }
       this.recovered();
-      const progressed = outcome.sent + outcome.deadLettered > 0;
-      if (!(progressed && outcome.claimed >= this.options.batchSize)) await this.idle();
+      const full = outcome.sent + outcome.deadLettered > 0 && outcome.claimed >= this.options.batchSize;
+      if (this.buckets.claimed(full)) continue;
+      if (!full) await this.idle();
     }
   }
 

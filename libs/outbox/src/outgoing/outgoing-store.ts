@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { PreparedStatements } from '../database/prepared-statements.js';
 import { queryRows } from '../database/sql.js';
 import type { StoreTables } from '../schema/store-tables.js';
+import { ALL_BUCKETS, KEY_BUCKETS } from './key-buckets.js';
 
 /** The outbox's unsent messages: what a health check reports. */
 export interface OutboxBacklog {
@@ -90,17 +91,27 @@ export class OutgoingStore {
 
   /**
    * Locks up to `limit` available rows, oldest first, skipping rows other relays hold
-   * (`FOR UPDATE SKIP LOCKED`). A claimed row is `inOrder` when the earliest stored row of its key
-   * is claimed too and no row of its key between its claimed ones is held elsewhere: only then can
-   * the claimed rows of that key be sent without overtaking another.
+   * (`FOR UPDATE SKIP LOCKED`), and of the rows with a key only those whose key bucket (see
+   * {@link KEY_BUCKETS}) is among `buckets` and free: the transaction takes those buckets' advisory
+   * locks. A claimed row is `inOrder` when the earliest stored row of its key is claimed too and no
+   * row of its key between its claimed ones is held elsewhere: only then can the claimed rows of that
+   * key be sent without overtaking another.
    */
-  async claim(manager: EntityManager, limit: number): Promise<ClaimedRow[]> {
+  async claim(
+    manager: EntityManager,
+    limit: number,
+    buckets: readonly number[] = ALL_BUCKETS,
+  ): Promise<ClaimedRow[]> {
     const rows = await queryRows<ClaimedRecord>(
       manager,
-      `WITH claimed AS (
+      `WITH held AS MATERIALIZED (
+         SELECT b FROM unnest($2::int[]) AS b WHERE pg_try_advisory_xact_lock(hashtext($3), b)
+       ), claimed AS (
          SELECT seq, id, transport, topic, partition_key, headers, body, message_type, tenant_id, attempts
          FROM ${this.t.outgoing}
          WHERE available_at <= now()
+           AND (partition_key IS NULL
+                OR mod(abs(hashtext(partition_key)::bigint), ${KEY_BUCKETS}) IN (SELECT b FROM held))
          ORDER BY seq
          LIMIT $1
          FOR UPDATE SKIP LOCKED
@@ -117,7 +128,7 @@ export class OutgoingStore {
               coalesce(s.in_order, true) AS in_order
        FROM claimed c LEFT JOIN spans s ON s.partition_key = c.partition_key
        ORDER BY c.seq`,
-      [limit],
+      [limit, buckets, this.t.relayBucketLock],
     );
     return rows.map(fromRecord);
   }

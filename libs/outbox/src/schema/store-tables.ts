@@ -11,6 +11,8 @@ export class StoreTables {
   readonly channel: string;
   /** Advisory-lock key of the leader of this store. */
   readonly leaderLock: string;
+  /** Advisory-lock namespace of the relays' key buckets (hashed; the bucket is the second key). */
+  readonly relayBucketLock: string;
 
   constructor(readonly schemaName: string) {
     this.schema = quoteIdentifier(schemaName);
@@ -20,5 +22,6 @@ export class StoreTables {
     this.nodes = `${this.schema}.nodes`;
     this.channel = `momentum_outbox_${schemaName}`;
     this.leaderLock = `momentum-leader:${schemaName}`;
+    this.relayBucketLock = `momentum-relay-buckets:${schemaName}`;
   }
 }

@@ -5,6 +5,7 @@ import { createOutboxMigrations, type OutboxModuleOptions } from '@momentum/outb
 import { DataSource, type EntityManager } from 'typeorm';
 import { queueConsumer } from '../../src/incoming/incoming-store.js';
 import { storeEnvelope } from '../../src/incoming/stored-envelope.js';
+import { KEY_BUCKETS } from '../../src/outgoing/key-buckets.js';
 import { ensureStoreSchema } from '../../src/schema/ensure-store-schema.js';
 import { MessageStore } from '../../src/schema/message-store.js';
 import { eventually } from '../support/eventually.js';
@@ -154,6 +155,26 @@ export function describeStoreConformance(label: string, open: () => Promise<Stor
           `SELECT attempts, last_error FROM ${store.tables.outgoing} WHERE id = 'b-1'`,
         );
         expect(stored[0]).toEqual({ attempts: 1, last_error: 'Error: broker down' });
+        await manager.query(`DELETE FROM ${store.tables.outgoing}`);
+      });
+
+      it('claims the rows of keys in the buckets asked for, and rows without a key', async () => {
+        const keys = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
+        await store.outgoing.insert(manager, [
+          ...keys.map((key) => row(`kb-${key}`, key)),
+          row('kb-none', null),
+        ]);
+        const buckets: { key: string; bucket: number }[] = await manager.query(
+          `SELECT k AS key, mod(abs(hashtext(k)::bigint), ${KEY_BUCKETS})::int AS bucket FROM unnest($1::text[]) AS k`,
+          [keys],
+        );
+        const asked = [...new Set(buckets.slice(0, 2).map((entry) => entry.bucket))];
+        const expected = buckets
+          .filter((entry) => asked.includes(entry.bucket))
+          .map((entry) => `kb-${entry.key}`);
+        const claimed = await manager.transaction((tx) => store.outgoing.claim(tx, 10, asked));
+        expect(claimed.map((r) => r.id).sort()).toEqual([...expected, 'kb-none'].sort());
+        expect(claimed.every((r) => r.inOrder)).toBe(true);
         await manager.query(`DELETE FROM ${store.tables.outgoing}`);
       });
     });
