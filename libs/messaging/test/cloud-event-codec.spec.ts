@@ -85,8 +85,33 @@ describe('CloudEvents binary-mode codec', () => {
     expect(decoded.headers).toEqual({ traceparent: envelope.headers.traceparent, 'x-custom': 'kept' });
   });
 
+  it('keeps unmapped extensions and other headers in order, an extension winning over a header of its name', () => {
+    const headers = {
+      'x-first': '1',
+      traceparent: 'plain',
+      ...record.headers,
+      ce_myextension: 'mine',
+      ce_: 'unnamed',
+      'x-last': '2',
+    };
+    const decoded = decodeCloudEvent({ ...record, headers, partition: 0, offset: '0' });
+    expect(Object.entries(decoded.headers)).toEqual([
+      ['x-first', '1'],
+      ['traceparent', envelope.headers.traceparent],
+      ['x-custom', 'kept'],
+      ['x-last', '2'],
+      ['myextension', 'mine'],
+      ['', 'unnamed'],
+    ]);
+  });
+
   it.each([
     ['no CloudEvents headers', { headers: {} }, /missing ce_specversion, ce_id, ce_type, ce_source/],
+    [
+      'a missing id and source',
+      { headers: { ce_specversion: '1.0', ce_type: 't' } },
+      /missing ce_id, ce_source$/,
+    ],
     [
       'another spec version',
       { headers: { ...record.headers, ce_specversion: '0.3' } },

@@ -72,7 +72,8 @@ export class MessageExecutor {
           destination: source,
           attempt,
         });
-        await this.deps.cascade(cascadedMessages(value, mode), envelope);
+        const cascaded = cascadedMessages(value, mode);
+        if (cascaded.length > 0) await this.deps.cascade(cascaded, envelope);
         return { status: 'succeeded', value };
       } catch (thrown) {
         const error = asError(thrown);

@@ -12,6 +12,7 @@ import { ModuleRef } from '@nestjs/core';
 import { ActivityTracker } from '../activity/activity-tracker.js';
 import type { Envelope } from '../bus/envelope.js';
 import { EnvelopeFactory } from '../bus/envelope-factory.js';
+import { FlowBus } from '../bus/flow-bus.js';
 import type { ContextualBus } from '../bus/message-context.js';
 import type { PublishOptions, ScheduleOptions } from '../bus/message-bus.types.js';
 import { MessageExecutor } from '../bus/message-executor.js';
@@ -60,6 +61,13 @@ export class MessagingRuntime
   private executor!: MessageExecutor;
   private router!: MessageRouter;
   private consumer!: TransportConsumer;
+  /** The bus's operations, for {@link FlowBus}es to run in a handled message's flow. */
+  private readonly bus: ContextualBus = {
+    publish: (message, options) => this.dispatch(message, options, 'publish'),
+    send: (message, options) => this.dispatch(message, options, 'send'),
+    invoke: (message, options) => this.invoke(message, options),
+    schedule: (message, options) => this.schedule(message, options),
+  };
 
   constructor(
     @Inject(RESOLVED_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
@@ -222,13 +230,7 @@ export class MessagingRuntime
   }
 
   private busFor(envelope: Envelope): ContextualBus {
-    const inFlow = <T>(work: () => Promise<T>): Promise<T> => MessageFlow.run(envelope, work);
-    return {
-      publish: (message, options) => inFlow(() => this.dispatch(message, options, 'publish')),
-      send: (message, options) => inFlow(() => this.dispatch(message, options, 'send')),
-      invoke: (message, options) => inFlow(() => this.invoke(message, options)),
-      schedule: (message, options) => inFlow(() => this.schedule(message, options)),
-    };
+    return new FlowBus(this.bus, envelope);
   }
 
   private async middleware(): Promise<MessageMiddleware[]> {

@@ -16,15 +16,27 @@ const EXTENSIONS = {
 /** Attributes the envelope maps itself; any other attribute is an extension kept in the headers. */
 const MAPPED = new Set<string>([...REQUIRED, 'time', 'datacontenttype', 'data', ...Object.keys(EXTENSIONS)]);
 const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
+const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\b/;
+/**
+ * The attribute of each `ce_*` header the bus writes. Looked up rather than sliced off the header
+ * name: a fresh string as property name costs a string-table lookup on every record.
+ */
+const ATTRIBUTE_OF_HEADER = new Map(
+  [...MAPPED, ...TRACE_HEADERS].map((attribute) => [`${CE}${attribute}`, attribute]),
+);
 
 /** An envelope read off the wire, before its JSON body becomes a message instance. */
 export type DecodedEnvelope = Envelope<Record<string, unknown>>;
 
-/** A CloudEvent taken apart: its attributes, its JSON data, and the record's other headers. */
+/**
+ * A CloudEvent taken apart: its attributes, its JSON data, the record's other headers, and the
+ * attributes the envelope does not map (by attribute name). Every part is a fresh object.
+ */
 interface CloudEventParts {
   readonly attributes: Readonly<Record<string, string>>;
   readonly data: unknown;
-  readonly otherHeaders: Readonly<Record<string, string>>;
+  readonly otherHeaders: Record<string, string>;
+  readonly extensions: Readonly<Record<string, string>>;
 }
 
 /**
@@ -67,13 +79,8 @@ export function decodeCloudEvent(record: IncomingRecord): DecodedEnvelope {
   const structured = record.headers['content-type']?.startsWith(STRUCTURED) ?? false;
   const parts = structured ? structuredParts(record) : binaryParts(record);
   const { attributes } = parts;
-  const missing = REQUIRED.filter((attribute) => !attributes[attribute]);
-  if (missing.length > 0) {
-    const names = missing.map((m) => (structured ? m : CE + m)).join(', ');
-    throw new MessageDeserializationError(
-      `record ${record.topic}[${record.partition}]@${record.offset} is not a CloudEvent: missing ${names}`,
-    );
-  }
+  for (const attribute of REQUIRED)
+    if (!attributes[attribute]) throw notACloudEvent(record, attributes, structured);
   if (attributes.specversion !== '1.0') {
     throw new MessageDeserializationError(`unsupported CloudEvents specversion '${attributes.specversion}'`);
   }
@@ -92,8 +99,21 @@ export function decodeCloudEvent(record: IncomingRecord): DecodedEnvelope {
     tenantId: attributes.tenantid,
     partitionKey: attributes.partitionkey,
     topic: record.topic,
-    headers: { ...parts.otherHeaders, ...extensionsOf(attributes) },
+    // Extensions win over plain headers of the same name, in the headers' order.
+    headers: Object.assign(parts.otherHeaders, parts.extensions),
   };
+}
+
+function notACloudEvent(
+  record: IncomingRecord,
+  attributes: Readonly<Record<string, string>>,
+  structured: boolean,
+): MessageDeserializationError {
+  const missing = REQUIRED.filter((attribute) => !attributes[attribute]);
+  const names = missing.map((m) => (structured ? m : CE + m)).join(', ');
+  return new MessageDeserializationError(
+    `record ${record.topic}[${record.partition}]@${record.offset} is not a CloudEvent: missing ${names}`,
+  );
 }
 
 function attributesOf(envelope: Envelope): Record<string, string> {
@@ -113,19 +133,25 @@ function attributesOf(envelope: Envelope): Record<string, string> {
 }
 
 function binaryParts(record: IncomingRecord): CloudEventParts {
+  const { headers } = record;
   const attributes: Record<string, string> = {};
   const otherHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(record.headers)) {
-    if (name.startsWith(CE)) attributes[name.slice(CE.length)] = value;
-    else if (name !== 'content-type') otherHeaders[name] = value;
+  const extensions: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]!;
+    if (name.startsWith(CE)) {
+      const attribute = ATTRIBUTE_OF_HEADER.get(name) ?? name.slice(CE.length);
+      attributes[attribute] = value;
+      if (!MAPPED.has(attribute)) extensions[attribute] = value;
+    } else if (name !== 'content-type') otherHeaders[name] = value;
   }
-  const contentType = record.headers['content-type'];
-  if (contentType && !/^application\/(.+\+)?json\b/.test(contentType)) {
+  const contentType = headers['content-type'];
+  if (contentType && !JSON_CONTENT_TYPE.test(contentType)) {
     throw new MessageDeserializationError(
       `unsupported content-type '${contentType}'; expected application/json`,
     );
   }
-  return { attributes, data: parseJson(record.value, 'event data'), otherHeaders };
+  return { attributes, data: parseJson(record.value, 'event data'), otherHeaders, extensions };
 }
 
 function structuredParts(record: IncomingRecord): CloudEventParts {
@@ -140,7 +166,12 @@ function structuredParts(record: IncomingRecord): CloudEventParts {
   const otherHeaders = Object.fromEntries(
     Object.entries(record.headers).filter(([name]) => name !== 'content-type'),
   );
-  return { attributes, data: (document as { data?: unknown }).data ?? null, otherHeaders };
+  return {
+    attributes,
+    data: (document as { data?: unknown }).data ?? null,
+    otherHeaders,
+    extensions: extensionsOf(attributes),
+  };
 }
 
 function parseJson(value: Buffer | null, what: string): unknown {

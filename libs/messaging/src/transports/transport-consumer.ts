@@ -1,16 +1,25 @@
 import { Logger } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import type { ActivityTracker } from '../activity/activity-tracker.js';
 import type { Envelope } from '../bus/envelope.js';
-import type { MessageExecutor } from '../bus/message-executor.js';
+import type { ExecutionOutcome, MessageExecutor } from '../bus/message-executor.js';
 import { asError } from '../errors/messaging-errors.js';
+import type { HandlerDescriptor } from '../handlers/handler-descriptor.js';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { decodeCloudEvent, type DecodedEnvelope } from '../serialization/cloud-event-codec.js';
 import { verifySignature, type SigningKey } from '../serialization/cloud-event-signature.js';
+import { toMessageInstance } from '../serialization/message-instance.js';
 import type { MessageInbox } from './message-inbox.js';
 import { undecodedEnvelope } from './undecoded-envelope.js';
 import type { IncomingRecord, MessageTransport } from './message-transport.js';
 import type { TopicAccessPolicy } from './topic-access.js';
+
+/** How far the handlers of a record got before its delivery failed. */
+interface HandlerProgress {
+  /** Next attempt of each requeued handler. */
+  readonly attempts: Map<string, number>;
+  /** Handlers that finished (succeeded, discarded or dead-lettered it). */
+  readonly done: Set<string>;
+}
 
 /** Settings of a {@link TransportConsumer}. */
 export interface TransportConsumerOptions {
@@ -31,8 +40,8 @@ export interface TransportConsumerOptions {
  */
 export class TransportConsumer {
   private readonly logger = new Logger('Messaging');
-  /** Per record in progress: next attempt of each requeued handler, and handlers already done. */
-  private readonly progress = new Map<string, { attempts: Map<string, number>; done: Set<string> }>();
+  /** Per record to be delivered again: next attempt of each requeued handler, and handlers already done. */
+  private readonly progress = new Map<string, HandlerProgress>();
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -62,7 +71,7 @@ export class TransportConsumer {
       return;
     }
     const messageClass = handlers[0]!.messageClass as new () => object;
-    const envelope: Envelope = { ...decoded, message: plainToInstance(messageClass, decoded.message) };
+    const envelope: Envelope = { ...decoded, message: toMessageInstance(messageClass, decoded.message) };
     this.tracker.record({ kind: 'received', envelope, destination: source, topic: record.topic });
     const run = (): Promise<void> => this.runHandlers(transport, record, envelope, source);
     if (!this.options.inbox) return run();
@@ -80,35 +89,61 @@ export class TransportConsumer {
     source: string,
   ): Promise<void> {
     const key = `${record.topic}|${record.partition}|${record.offset}`;
-    const progress = this.progress.get(key) ?? {
-      attempts: new Map<string, number>(),
-      done: new Set<string>(),
-    };
-    this.progress.set(key, progress);
-    for (const handler of this.registry.handlersFor(envelope.type)) {
-      if (progress.done.has(handler.id)) continue;
-      const outcome = await this.executor.execute(
-        envelope,
-        handler,
-        'deliver',
-        source,
-        progress.attempts.get(handler.id) ?? 1,
-      );
+    const progress = this.progress.get(key);
+    const handlers = this.registry.handlersFor(envelope.type);
+    for (let index = 0; index < handlers.length; index++) {
+      const handler = handlers[index]!;
+      if (progress?.done.has(handler.id)) continue;
+      let outcome: ExecutionOutcome;
+      try {
+        outcome = await this.executor.execute(
+          envelope,
+          handler,
+          'deliver',
+          source,
+          progress?.attempts.get(handler.id) ?? 1,
+        );
+        if (outcome.status === 'dead-lettered') await this.forward(transport, record, outcome);
+      } catch (error) {
+        this.keepProgress(key, progress, handlers, index);
+        throw error;
+      }
       if (outcome.status === 'requeue') {
-        progress.attempts.set(handler.id, outcome.attempt + 1);
+        this.keepProgress(key, progress, handlers, index).attempts.set(handler.id, outcome.attempt + 1);
         throw outcome.error;
       }
-      if (outcome.status === 'dead-lettered') {
-        await transport.deadLetter(record, {
-          errorType: outcome.error.name,
-          message: outcome.error.message,
-          attempts: outcome.attempts,
-          groupId: this.options.groupId,
-        });
-      }
-      progress.done.add(handler.id);
     }
-    this.progress.delete(key);
+    if (progress) this.progress.delete(key);
+  }
+
+  /**
+   * Keeps what a record's redelivery must know: the handlers before `index` are done. Most records
+   * finish on their first delivery, so their progress is only written down when they do not.
+   */
+  private keepProgress(
+    key: string,
+    progress: HandlerProgress | undefined,
+    handlers: readonly HandlerDescriptor[],
+    index: number,
+  ): HandlerProgress {
+    const kept = progress ?? { attempts: new Map<string, number>(), done: new Set<string>() };
+    for (const handler of handlers.slice(0, index)) kept.done.add(handler.id);
+    this.progress.set(key, kept);
+    return kept;
+  }
+
+  /** Writes a record whose handler dead-lettered it to the transport's dead-letter destination. */
+  private forward(
+    transport: MessageTransport,
+    record: IncomingRecord,
+    outcome: Extract<ExecutionOutcome, { status: 'dead-lettered' }>,
+  ): Promise<void> {
+    return transport.deadLetter(record, {
+      errorType: outcome.error.name,
+      message: outcome.error.message,
+      attempts: outcome.attempts,
+      groupId: this.options.groupId,
+    });
   }
 
   /** Dead-letters a record that must not reach any handler: undecodable, or failing verification. */

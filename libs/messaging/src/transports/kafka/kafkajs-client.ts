@@ -296,7 +296,9 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Inco
 /** Header values as strings; of a repeated header, the last value wins (as Java's `lastHeader`). */
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
   const decoded: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(headers ?? {})) {
+  if (!headers) return decoded;
+  for (const name of Object.keys(headers)) {
+    const raw = headers[name];
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     if (value !== undefined) decoded[name] = value.toString();
   }

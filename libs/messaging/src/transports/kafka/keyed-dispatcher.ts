@@ -90,16 +90,19 @@ export class KeyedDispatcher<T extends KeyedItem> {
     const tenant = this.tenants?.tenantOf(item);
     this.running += 1;
     this.tenants?.slots.take(tenant);
-    this.work(item)
-      .catch((): KeyedOutcome => 'blocked')
-      .then((outcome) => {
-        this.running -= 1;
-        if (outcome === 'blocked') queued.unshift(item);
-        else if (queued.length === 0) this.lanes.delete(lane);
-        else this.ready.push(lane);
-        // Other dispatchers may be waiting for this tenant's slot.
-        this.tenants?.slots.release(tenant);
-        this.pump();
-      });
+    this.work(item).then(
+      (outcome) => this.ended(lane, queued, item, tenant, outcome),
+      () => this.ended(lane, queued, item, tenant, 'blocked'),
+    );
+  }
+
+  private ended(lane: string, queued: T[], item: T, tenant: string | undefined, outcome: KeyedOutcome): void {
+    this.running -= 1;
+    if (outcome === 'blocked') queued.unshift(item);
+    else if (queued.length === 0) this.lanes.delete(lane);
+    else this.ready.push(lane);
+    // Other dispatchers may be waiting for this tenant's slot.
+    this.tenants?.slots.release(tenant);
+    this.pump();
   }
 }

@@ -161,7 +161,8 @@ export class SubscriptionConsumer {
   /** The records of this round: the batch's unfinished ones, after those held with look-ahead. */
   private admit(batch: KafkaBatch, state: PartitionState): Admission {
     const topic = this.options.names.toMessageTopic(batch.topic);
-    const fetched = batch.records.map((record) => ({ ...record, topic }));
+    const fetched =
+      topic === batch.topic ? batch.records : batch.records.map((record) => ({ ...record, topic }));
     const track = (offset: string): boolean => state.tracker.track(offset);
     if (state.lookAhead) return state.lookAhead.admit(fetched, track);
     return { records: fetched.filter((record) => track(record.offset)), overflow: undefined };
@@ -233,7 +234,13 @@ export class SubscriptionConsumer {
       tenantLimit: this.tenantLimit,
       retry: { initialDelayMs: settings.retryInitialDelayMs, maxDelayMs: settings.retryMaxDelayMs },
       // A synchronous throw counts as a rejection like any other failure.
-      deliver: (record) => new Promise<void>((resolve) => resolve(subscription.handle(record))),
+      deliver: (record) => {
+        try {
+          return subscription.handle(record);
+        } catch (error) {
+          return Promise.reject(asError(error));
+        }
+      },
       settled: (record, rejected) => this.settled(record, rejected),
       logger: this.logger,
     });
@@ -287,7 +294,8 @@ export class SubscriptionConsumer {
   }
 
   private settled(record: IncomingRecord, rejected: boolean): void {
-    const deadLettered = this.deadLettered.delete(recordKey(record));
+    // Dead letters are rare: no key is built for a record while there are none.
+    const deadLettered = this.deadLettered.size > 0 && this.deadLettered.delete(recordKey(record));
     this.breaker?.record(rejected || deadLettered);
   }
 
