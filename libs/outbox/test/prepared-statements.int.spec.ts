@@ -1,28 +1,20 @@
 // The outbox's hot statements run prepared on real PostgreSQL (once per connection), and as
 // ordinary statements when `preparedStatements` is off; the rows are stored the same either way.
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
-import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
+import { describe, expect, it } from '@jest/globals';
+import type { OutboxTestApp } from './support/outbox-app.js';
+import { databaseUrl } from './support/postgres.js';
+import { suiteApps } from './support/suite-apps.js';
 import { OrderPlaced } from './support/test-messages.js';
 
 describe('prepared statements of the outbox', () => {
-  const schemas: string[] = [];
+  const apps = suiteApps();
   let app: OutboxTestApp | undefined;
-
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  }, 30_000);
-
-  afterAll(async () => {
-    for (const schema of schemas) await dropSchema(schema);
-  }, 30_000);
+  let schema: string;
 
   /** Publishes two orders in two transactions on the app's single connection; returns its prepared statements. */
   async function publishTwice(preparedStatements?: boolean): Promise<string[]> {
-    const schema = uniqueSchema('prep');
-    schemas.push(schema);
-    app = await startOutboxApp({
+    schema = apps.schema('prep');
+    app = await apps.start({
       outbox: {
         url: databaseUrl(),
         schema,
@@ -48,12 +40,12 @@ describe('prepared statements of the outbox', () => {
   it('prepares the outbox INSERT once on the connection and stores what committed', async () => {
     const prepared = await publishTwice();
     expect(prepared).toHaveLength(1);
-    expect(await app!.outbox.dataSource.query(`SELECT id FROM "${schemas.at(-1)}".outgoing`)).toHaveLength(2);
+    expect(await app!.outbox.dataSource.query(`SELECT id FROM "${schema}".outgoing`)).toHaveLength(2);
   }, 30_000);
 
   it('prepares nothing when preparedStatements is off', async () => {
     const prepared = await publishTwice(false);
     expect(prepared).toEqual([]);
-    expect(await app!.outbox.dataSource.query(`SELECT id FROM "${schemas.at(-1)}".outgoing`)).toHaveLength(2);
+    expect(await app!.outbox.dataSource.query(`SELECT id FROM "${schema}".outgoing`)).toHaveLength(2);
   }, 30_000);
 });

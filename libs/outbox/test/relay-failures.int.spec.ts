@@ -1,13 +1,14 @@
 // Broker failures: the relay backs off and loses nothing; a message the transport refuses for good
 // is dead-lettered at once, one that keeps failing after the configured attempts, each with the
 // reason; replaying the dead letter delivers it and removes it.
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { InMemoryBroker, NonRetryableError } from '@momentum/messaging';
 import type { OutboxRelayOptions } from '@momentum/outbox';
 import { eventually } from './support/eventually.js';
 import { FlakyTransport, orderIdOf } from './support/flaky-transport.js';
-import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
-import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
+import type { OutboxTestApp } from './support/outbox-app.js';
+import { databaseUrl } from './support/postgres.js';
+import { suiteApps } from './support/suite-apps.js';
 import { ORDER_PLACED, OrderPlaced } from './support/test-messages.js';
 
 /** What a broker says about a record it will never accept. */
@@ -17,7 +18,7 @@ class RecordTooLargeError extends NonRetryableError {
 
 describe('relay under broker failures', () => {
   const url = databaseUrl();
-  const schemas: string[] = [];
+  const apps = suiteApps();
   let broker: InMemoryBroker;
   let transport: FlakyTransport;
   let app: OutboxTestApp | undefined;
@@ -32,11 +33,10 @@ describe('relay under broker failures', () => {
 
   /** A fresh app (own schema, broker and flaky transport) whose relay retries quickly. */
   async function start(relay: OutboxRelayOptions): Promise<OutboxTestApp> {
-    const schema = uniqueSchema('relay_failures');
-    schemas.push(schema);
+    const schema = apps.schema('relay_failures');
     broker = new InMemoryBroker();
     transport = new FlakyTransport(broker);
-    app = await startOutboxApp({
+    app = await apps.start({
       outbox: {
         url,
         schema,
@@ -56,15 +56,6 @@ describe('relay under broker failures', () => {
     });
     return app;
   }
-
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  }, 30_000);
-
-  afterAll(async () => {
-    for (const schema of schemas) await dropSchema(schema);
-  }, 30_000);
 
   it('backs off while the broker is down and delivers everything, in order, once it is back', async () => {
     await start({ maxAttempts: 1_000 });

@@ -8,7 +8,7 @@ import type { ClaimedRow } from '../src/outgoing/outgoing-store.js';
 import { ensureStoreSchema } from '../src/schema/ensure-store-schema.js';
 import { MessageStore } from '../src/schema/message-store.js';
 import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
-import { ORDER_PLACED } from './support/test-messages.js';
+import { outgoingRow } from './support/test-messages.js';
 
 const LOWER = ALL_BUCKETS.slice(0, KEY_BUCKETS / 2);
 const UPPER = ALL_BUCKETS.slice(KEY_BUCKETS / 2);
@@ -60,8 +60,8 @@ describe('relay claims by key bucket (PostgreSQL)', () => {
   async function backlog(): Promise<void> {
     const all = [...keys.lower, ...keys.upper];
     const rows = [];
-    for (let n = 0; n < ROWS_PER_KEY; n++) for (const key of all) rows.push(outgoing(`${key}-${n}`, key));
-    rows.push(outgoing('loose-1', null), outgoing('loose-2', null));
+    for (let n = 0; n < ROWS_PER_KEY; n++) for (const key of all) rows.push(outgoingRow(`${key}-${n}`, key));
+    rows.push(outgoingRow('loose-1', null), outgoingRow('loose-2', null));
     await store.outgoing.insert(dataSource.manager, rows);
   }
 
@@ -103,15 +103,3 @@ describe('relay claims by key bucket (PostgreSQL)', () => {
     expect(loose.sort()).toEqual(['loose-1', 'loose-2']);
   }, 30_000);
 });
-
-function outgoing(id: string, key: string | null) {
-  return {
-    id,
-    transport: 'in-memory',
-    topic: ORDER_PLACED,
-    partitionKey: key,
-    headers: { ce_id: id },
-    body: Buffer.from(JSON.stringify({ id })),
-    messageType: ORDER_PLACED,
-  };
-}

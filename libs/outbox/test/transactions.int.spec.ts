@@ -3,25 +3,22 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
+import { describe, expect, it } from '@jest/globals';
+import type { OutboxTestApp } from './support/outbox-app.js';
 import { eventually } from './support/eventually.js';
-import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
+import { databaseUrl } from './support/postgres.js';
+import { suiteApps } from './support/suite-apps.js';
 import { ORDER_PLACED, OrderPlaced } from './support/test-messages.js';
 import { orderIdOf } from './support/flaky-transport.js';
 
 describe('transactions messages enlist in', () => {
   const url = databaseUrl();
-  const schemas: string[] = [];
+  const apps = suiteApps();
   let app: OutboxTestApp | undefined;
 
-  const fresh = () => {
-    const schema = uniqueSchema('tx');
-    schemas.push(schema);
-    return schema;
-  };
+  const fresh = () => apps.schema('tx');
   const start = async () => {
-    app = await startOutboxApp({
+    app = await apps.start({
       outbox: {
         url,
         schema: fresh(),
@@ -33,15 +30,6 @@ describe('transactions messages enlist in', () => {
     return app;
   };
   const sent = () => app!.broker.records(ORDER_PLACED).map(orderIdOf).sort();
-
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  }, 30_000);
-
-  afterAll(async () => {
-    for (const schema of schemas) await dropSchema(schema);
-  }, 30_000);
 
   it('an explicit EntityManager: commit sends, rollback does not; outside a transaction it is refused', async () => {
     const { outbox, bus } = await start();

@@ -10,7 +10,7 @@ import { ensureStoreSchema } from '../../src/schema/ensure-store-schema.js';
 import { MessageStore } from '../../src/schema/message-store.js';
 import { eventually } from '../support/eventually.js';
 import { startOutboxApp, type OutboxTestApp } from '../support/outbox-app.js';
-import { ORDER_PLACED, OrderPlaced, StockReserved } from '../support/test-messages.js';
+import { ORDER_PLACED, OrderPlaced, StockReserved, outgoingRow } from '../support/test-messages.js';
 
 /** A database the conformance suite runs against. */
 export interface StoreUnderTest {
@@ -115,18 +115,12 @@ export function describeStoreConformance(label: string, open: () => Promise<Stor
     });
 
     describe('outgoing', () => {
-      const row = (id: string, key: string | null) => ({
-        id,
-        transport: 'in-memory',
-        topic: ORDER_PLACED,
-        partitionKey: key,
-        headers: { ce_id: id },
-        body: Buffer.from(JSON.stringify({ id })),
-        messageType: ORDER_PLACED,
-      });
-
       it('keeps insertion order, round-trips headers and body, and deletes what was sent', async () => {
-        await store.outgoing.insert(manager, [row('o-1', 'k1'), row('o-2', 'k2'), row('o-3', null)]);
+        await store.outgoing.insert(manager, [
+          outgoingRow('o-1', 'k1'),
+          outgoingRow('o-2', 'k2'),
+          outgoingRow('o-3', null),
+        ]);
         const claimed = await manager.transaction((tx) => store.outgoing.claim(tx, 10));
         expect(claimed.map((r) => [r.id, r.inOrder])).toEqual([
           ['o-1', true],
@@ -143,7 +137,11 @@ export function describeStoreConformance(label: string, open: () => Promise<Stor
       });
 
       it('a row backing off after a failure holds back the later rows of its key, not other keys', async () => {
-        await store.outgoing.insert(manager, [row('b-1', 'same'), row('b-2', 'same'), row('b-3', 'other')]);
+        await store.outgoing.insert(manager, [
+          outgoingRow('b-1', 'same'),
+          outgoingRow('b-2', 'same'),
+          outgoingRow('b-3', 'other'),
+        ]);
         const [first] = await manager.transaction((tx) => store.outgoing.claim(tx, 1));
         await store.outgoing.fail(manager, first!.seq, 60_000, 'Error: broker down');
         const claimed = await manager.transaction((tx) => store.outgoing.claim(tx, 10));
@@ -161,8 +159,8 @@ export function describeStoreConformance(label: string, open: () => Promise<Stor
       it('claims the rows of keys in the buckets asked for, and rows without a key', async () => {
         const keys = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
         await store.outgoing.insert(manager, [
-          ...keys.map((key) => row(`kb-${key}`, key)),
-          row('kb-none', null),
+          ...keys.map((key) => outgoingRow(`kb-${key}`, key)),
+          outgoingRow('kb-none', null),
         ]);
         const buckets: { key: string; bucket: number }[] = await manager.query(
           `SELECT k AS key, mod(abs(hashtext(k)::bigint), ${KEY_BUCKETS})::int AS bucket FROM unnest($1::text[]) AS k`,

@@ -1,4 +1,5 @@
 import { DomainEvent, EventTopic, PartitionKey, type Envelope } from '@momentum/messaging';
+import type { OutgoingRow } from '../../src/outgoing/outgoing-store.js';
 
 /** Topic of {@link OrderPlaced}. */
 export const ORDER_PLACED = 'app_domain.outbox_tests.order-placed';
@@ -32,5 +33,18 @@ export function orderPlacedEnvelope(id: string, orderId: string, sequence: numbe
     source: '/app_domain/test',
     time: new Date().toISOString(),
     headers: {},
+  };
+}
+
+/** An outbox row of an {@link OrderPlaced}-typed record, for calling the store directly. */
+export function outgoingRow(id: string, key: string | null): OutgoingRow {
+  return {
+    id,
+    transport: 'in-memory',
+    topic: ORDER_PLACED,
+    partitionKey: key,
+    headers: { ce_id: id },
+    body: Buffer.from(JSON.stringify({ id })),
+    messageType: ORDER_PLACED,
   };
 }
