@@ -1,14 +1,7 @@
 // Crashes of either sample service lose nothing and apply nothing twice: billing killed with SIGKILL
 // while orders keep arriving, and orders killed right after accepting orders, both restarted.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  awaitOrder,
-  call,
-  placeOrder,
-  settled,
-  type InvoiceView,
-  type OrderView,
-} from './support/sample-api.js';
+import { awaitOrder, call, placeOrder, settledWithHistory, type InvoiceView } from './support/sample-api.js';
 import { sampleEnvironment } from './support/sample-environment.js';
 import { freePort, startService, type ServiceProcess } from './support/service-process.js';
 
@@ -45,8 +38,7 @@ describe('sample services surviving crashes (separate processes, Kafka, PostgreS
     for (const orderId of orderIds) {
       // Durable-queue rows (the history's domain events) of a killed process are reclaimed once its
       // node is declared dead (`nodes.staleAfterMs`, 30 s by default), so allow for that.
-      const complete = (order: OrderView) => settled(order) && order.history.length >= 2;
-      const order = await awaitOrder(orders.url, TENANT, orderId, complete, 90_000);
+      const order = await awaitOrder(orders.url, TENANT, orderId, settledWithHistory, 90_000);
       expect(order.status).toBe('paid');
       expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'paid']);
     }

@@ -1,7 +1,14 @@
 // The two sample services as separate processes on the real broker and PostgreSQL: an order placed over
 // HTTP is invoiced by billing and settled from billing's answer, per tenant.
 import { describe, expect, it } from '@jest/globals';
-import { awaitOrder, call, placeOrder, settled, type InvoiceView } from './support/sample-api.js';
+import {
+  awaitOrder,
+  call,
+  placeOrder,
+  settled,
+  settledWithHistory,
+  type InvoiceView,
+} from './support/sample-api.js';
 import { sampleEnvironment } from './support/sample-environment.js';
 import { useSample } from './support/service-process.js';
 
@@ -26,7 +33,7 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
 
   it('pays an order of at most 10,000 and keeps its status history', async () => {
     const orderId = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 2, 12.5);
-    const order = await awaitOrder(sample.orders.url, TENANT_A, orderId, settled);
+    const order = await awaitOrder(sample.orders.url, TENANT_A, orderId, settledWithHistory);
     expect(order).toMatchObject({
       orderId,
       tenantId: TENANT_A,
@@ -42,7 +49,7 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
 
   it('declines an order above 10,000: payment_failed, one declined invoice', async () => {
     const orderId = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 3, 4_000);
-    const order = await awaitOrder(sample.orders.url, TENANT_A, orderId, settled);
+    const order = await awaitOrder(sample.orders.url, TENANT_A, orderId, settledWithHistory);
     expect(order).toMatchObject({ totalAmount: 12_000, status: 'payment_failed' });
     expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'payment_failed']);
     expect(await invoicesOf(TENANT_A, orderId)).toEqual([

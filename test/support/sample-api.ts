@@ -84,3 +84,9 @@ export async function awaitOrder(
 /** Whether the order reached a status billing decides. */
 export const settled = (order: OrderView): boolean =>
   order.status === 'paid' || order.status === 'payment_failed';
+
+/**
+ * Whether the order is settled and its history shows it: the history is written by a domain-event
+ * handler on the durable queue, after the status change commits, so it can trail the status.
+ */
+export const settledWithHistory = (order: OrderView): boolean => settled(order) && order.history.length >= 2;
