@@ -3,7 +3,13 @@
 // the redelivery runs it, and a dead node's claim is taken over.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Inject, Injectable } from '@nestjs/common';
-import { EventHandler, FailureActions, InMemoryBroker, MessageContext } from '@momentum/messaging';
+import {
+  EventHandler,
+  FailureActions,
+  InMemoryBroker,
+  MessageContext,
+  NonRetryableError,
+} from '@momentum/messaging';
 import { Outbox } from '@momentum/outbox';
 import { DurableInbox } from '../src/incoming/durable-inbox.js';
 import { MessageBusyError } from '../src/incoming/message-busy-error.js';
@@ -11,7 +17,7 @@ import { appliedTable, createAppliedTable } from './support/applied-orders.js';
 import { eventually } from './support/eventually.js';
 import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
 import { adminQuery, databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
-import { OrderPlaced, orderPlacedEnvelope } from './support/test-messages.js';
+import { ORDER_PLACED, OrderPlaced, orderPlacedEnvelope } from './support/test-messages.js';
 
 const CONSUMER = 'outbox-test.test';
 const config = { schema: '', beforeWrite: async (_context: MessageContext): Promise<void> => undefined };
@@ -32,6 +38,11 @@ class OwnTransactionOrders {
       ),
     );
   }
+}
+
+/** A failure no retry can fix until the code is. */
+class NotYetApplicableError extends NonRetryableError {
+  override readonly name = 'NotYetApplicableError';
 }
 
 describe('batched inbox', () => {
@@ -136,5 +147,30 @@ describe('batched inbox', () => {
     await app.bus.publish(new OrderPlaced('orphaned', 1), { id: 'orphaned-claim' });
     await eventually(async () => (await applied()).length === 1, 'the message handled');
     await eventually(async () => (await marks())[0]?.status === 'handled', 'the claim marked handled');
+  }, 30_000);
+
+  it('dead-letters a failing message with its consumer and topic, and replay delivers it', async () => {
+    const app = await start();
+    let broken = true;
+    config.beforeWrite = async () => {
+      if (broken) throw new NotYetApplicableError('cannot apply yet');
+    };
+    await app.bus.publish(new OrderPlaced('poison', 1), { id: 'poison-id' });
+    await eventually(async () => (await app.deadLetters.list()).length === 1, 'the dead letter');
+    const [letter] = await app.deadLetters.list();
+    expect(letter).toMatchObject({
+      messageId: 'poison-id',
+      source: `in-memory:${ORDER_PLACED}`,
+      transport: 'in-memory',
+      topic: ORDER_PLACED,
+      consumer: CONSUMER,
+      replayable: true,
+    });
+
+    broken = false;
+    await app.deadLetters.replay(letter!.id);
+    await eventually(async () => (await applied()).length === 1, 'the replayed message handled');
+    expect((await applied())[0]).toMatchObject({ message_id: 'poison-id', order_id: 'poison' });
+    expect(await app.deadLetters.list()).toEqual([]);
   }, 30_000);
 });

@@ -25,6 +25,7 @@ export class DeadLetters {
     return this.store.deadLetters.list(this.store.dataSource.manager, query);
   }
 
+  /** The dead letter with this id, or `undefined`. */
   get(id: string): Promise<StoredDeadLetter | undefined> {
     return this.store.deadLetters.get(this.store.dataSource.manager, id);
   }

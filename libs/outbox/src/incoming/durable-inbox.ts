@@ -5,7 +5,9 @@ import { RESOLVED_OUTBOX_OPTIONS } from '../module/outbox-tokens.js';
 import { NodeIdentity } from '../nodes/node-identity.js';
 import { MessageStore } from '../schema/message-store.js';
 import { Outbox } from '../transactions/outbox.service.js';
+import type { InboxDelivery } from '../transactions/ambient-transaction.js';
 import { BatchedInbox } from './batched-inbox.js';
+import { InboxDeliveries } from './inbox-deliveries.js';
 
 /**
  * Header a replayed dead letter carries: only the consumer group named in it handles the replay;
@@ -45,7 +47,14 @@ export class DurableInbox implements MessageInbox {
   async receive(envelope: Envelope, consumer: string, handle: () => Promise<void>): Promise<boolean> {
     const replayFor = envelope.headers[REPLAY_FOR_HEADER];
     if (replayFor !== undefined && replayFor !== consumer) return false;
-    if (this.batched) return this.batched.receive(envelope, consumer, handle);
+    const delivery = { envelope, consumer };
+    if (this.batched)
+      return this.batched.receive(envelope, consumer, () => InboxDeliveries.run(delivery, handle));
+    return InboxDeliveries.run(delivery, () => this.inTransaction(delivery, handle));
+  }
+
+  private inTransaction(delivery: InboxDelivery, handle: () => Promise<void>): Promise<boolean> {
+    const { envelope, consumer } = delivery;
     return this.outbox.runInNewTransaction(
       async (queryRunner) => {
         const fresh = await this.store.incoming.markHandled(queryRunner.manager, {
@@ -59,7 +68,7 @@ export class DurableInbox implements MessageInbox {
         return fresh;
       },
       {},
-      { envelope, consumer },
+      delivery,
     );
   }
 }

@@ -9,6 +9,7 @@ import { TransactionScopes } from './transaction-scopes.js';
 
 /** Options of {@link Outbox.transaction}. */
 export interface OutboxTransactionOptions {
+  /** PostgreSQL isolation level of the transaction; the server's default (`READ COMMITTED`) if unset. */
   readonly isolationLevel?: IsolationLevel;
 }
 
