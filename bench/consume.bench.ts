@@ -15,7 +15,7 @@ import {
   recordSize,
   uniqueSuffix,
 } from './support/infra.js';
-import { perSecond, summarize, type Summary } from './support/measure.js';
+import { pairedRatio, perSecond, summarize } from './support/measure.js';
 import { ratio, type Benchmark, type BenchResult, type Ratio } from './support/report.js';
 
 const RECORDS = Number(process.env.BENCH_CONSUME_RECORDS ?? 50_000);
@@ -146,11 +146,6 @@ async function rawRound(kafkaTopic: string, groupId: string, expected: number): 
   }
 }
 
-/** The median of `a[i] / b[i]` over interleaved rounds, which cancels drift between rounds. */
-function pairedRatio(a: Summary, b: Summary): number {
-  return summarize(a.samples.map((sample, round) => sample / b.samples[round]!)).median;
-}
-
 /**
  * Consuming a pre-filled topic from the beginning with a fresh consumer group: raw kafkajs
  * `eachBatch` doing nothing vs our Kafka transport with a no-op `@EventHandler`, without and with
@@ -158,7 +153,7 @@ function pairedRatio(a: Summary, b: Summary): number {
  */
 export const consumeBenchmark: Benchmark = {
   name: 'consume',
-  description: `raw kafkajs eachBatch vs KafkaTransport + no-op handler, without and with the durable inbox (${RECORDS.toLocaleString('en')} pre-produced ~600-byte CloudEvents, fresh group per round)`,
+  description: `raw kafkajs eachBatch vs KafkaTransport + no-op handler, without and with the durable inbox (${RECORDS.toLocaleString('en')} pre-produced ~500-byte CloudEvents, fresh group per round)`,
   async run(): Promise<BenchResult> {
     const suffix = uniqueSuffix();
     const messageTopic = `bench.consume.${suffix}`;

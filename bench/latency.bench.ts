@@ -22,7 +22,7 @@ import { cdfSvg } from './support/svg.js';
 
 const LOADS = [200, 1_000] as const;
 const ROUND_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 3);
 const WARMUP_SECONDS = 2;
 const PARTITIONS = 4;
 const KEYS = 100;

@@ -3,7 +3,7 @@ import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import { KafkaTransport, type TransportRecord } from '@momentum/messaging';
 import { BROKERS, benchCloudEvent } from './support/infra.js';
-import { compare, perSecond, summarize, type Summary, type Variant } from './support/measure.js';
+import { compare, pairedRatio, perSecond, type Variant } from './support/measure.js';
 import { ratio, type Benchmark, type BenchResult } from './support/report.js';
 
 const BATCH_SIZES = [1, 100, 500] as const;
@@ -29,11 +29,6 @@ function recordSize(record: TransportRecord): number {
     0,
   );
   return (record.key?.length ?? 0) + (record.value?.length ?? 0) + headers;
-}
-
-/** The median of `ours[i] / raw[i]` over rounds run back to back, which cancels drift between rounds. */
-function pairedRatio(ours: Summary, raw: Summary): number {
-  return summarize(ours.samples.map((sample, round) => sample / raw.samples[round]!)).median;
 }
 
 /** Sends `total` records in rounds of `batchSize`, each round awaited; returns records per second. */

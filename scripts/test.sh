@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Run the Jest suites.
+# Run the Jest suites, or the benchmarks, with the infrastructure they need.
 #
 #   scripts/test.sh fast [jest args...]   unit suites only; needs nothing external
 #   scripts/test.sh all  [jest args...]   unit + integration + e2e against a real Kafka broker and PostgreSQL
+#   scripts/test.sh bench [names...]      the benchmarks (npm run bench), same broker and database handling
 #
 # `all`:
 #   - Kafka: if nothing answers at the first host:port of KAFKA_BROKERS (default 127.0.0.1:9092), starts a
@@ -173,7 +174,7 @@ case "$mode" in
     run_jest --selectProjects unit --passWithNoTests --maxWorkers="$MAX_WORKERS" "$@" || rc=$?
     exit "$rc"
     ;;
-  all)
+  all | bench)
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -184,7 +185,12 @@ case "$mode" in
     log "building (tsc -b tsconfig.build.json)"
     "$NODE" "$ROOT/node_modules/typescript/bin/tsc" -b tsconfig.build.json || die "the build failed"
     rc=0
-    run_jest --maxWorkers="$MAX_WORKERS" "$@" || rc=$?
+    if [[ "$mode" == bench ]]; then
+      "$NODE" "$ROOT/node_modules/typescript/bin/tsc" -p bench/tsconfig.json || die "the benchmarks' build failed"
+      "$NODE" "$ROOT/dist/bench/run.js" "$@" || rc=$?
+    else
+      run_jest --maxWorkers="$MAX_WORKERS" "$@" || rc=$?
+    fi
     exit "$rc"
     ;;
   *)

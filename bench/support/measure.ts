@@ -45,3 +45,8 @@ export async function compare(
 export function perSecond(count: number, elapsedMs: number): number {
   return (count * 1_000) / elapsedMs;
 }
+
+/** The median of `a[i] / b[i]` over interleaved rounds, which cancels drift between rounds. */
+export function pairedRatio(a: Summary, b: Summary): number {
+  return summarize(a.samples.map((sample, round) => sample / b.samples[round]!)).median;
+}
