@@ -8,7 +8,9 @@ import {
   InMemoryTransport,
   TopicAccessDeniedError,
   encodeCloudEvent,
+  toStructuredRecord,
   type DeadLetterStore,
+  type Envelope,
   type TopicAccessPolicy,
 } from '@momentum/messaging';
 import { startMessagingApp, type MessagingTestApp } from './support/messaging-app.js';
@@ -46,6 +48,17 @@ const policy: TopicAccessPolicy = {
   },
 };
 
+const envelope = (tenantId: string): Envelope => ({
+  id: `id-${tenantId}`,
+  type: ALLOWED,
+  message: new OrderCreated(tenantId),
+  correlationId: `id-${tenantId}`,
+  tenantId,
+  source: '/app_domain/elsewhere',
+  time: new Date().toISOString(),
+  headers: {},
+});
+
 describe('topic access policy in the bus', () => {
   let harness: MessagingTestApp | undefined;
   afterEach(async () => {
@@ -71,16 +84,6 @@ describe('topic access policy in the bus', () => {
       transports: [new InMemoryTransport({ broker })],
       topicAccess: policy,
     });
-    const envelope = (tenantId: string) => ({
-      id: `id-${tenantId}`,
-      type: ALLOWED,
-      message: new OrderCreated(tenantId),
-      correlationId: `id-${tenantId}`,
-      tenantId,
-      source: '/app_domain/elsewhere',
-      time: new Date().toISOString(),
-      headers: {},
-    });
     broker.append([
       encodeCloudEvent(envelope('blocked'), ALLOWED),
       encodeCloudEvent(envelope('welcome'), ALLOWED),
@@ -97,5 +100,34 @@ describe('topic access policy in the bus', () => {
       `consume on topic '${ALLOWED}' for tenant 'blocked' denied: tenant not allowed`,
     );
     expect(broker.records(`${ALLOWED}.dlq`)).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'only in the payload',
+      () => encodeCloudEvent({ ...envelope('blocked'), id: 'payload-only', tenantId: undefined }, ALLOWED),
+    ],
+    [
+      'in a structured-mode document',
+      () => toStructuredRecord(encodeCloudEvent(envelope('blocked'), ALLOWED)),
+    ],
+  ])('files a denied record under its tenant when the tenant is %s', async (_case, recordOf) => {
+    const broker = new InMemoryBroker();
+    harness = await startMessagingApp([Handlers], {
+      transports: [new InMemoryTransport({ broker })],
+      topicAccess: policy,
+    });
+    const record = recordOf();
+    expect(record.headers['ce_tenantid']).toBeUndefined();
+    broker.append([record]);
+    await harness.waitFor((records) => records.some((r) => r.kind === 'dead-lettered'));
+    const [letter] = await harness.app.get<DeadLetterStore>(DEAD_LETTER_STORE).list();
+    expect(letter).toMatchObject({
+      errorType: 'TopicAccessDeniedError',
+      tenantId: 'blocked',
+      messageType: ALLOWED,
+    });
+    const denied = harness.records.find((r) => r.kind === 'dead-lettered')!;
+    expect(denied.envelope).toMatchObject({ tenantId: 'blocked', type: ALLOWED });
   });
 });

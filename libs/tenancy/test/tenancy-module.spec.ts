@@ -21,6 +21,11 @@ class FeatureService {
 @Module({ providers: [FeatureService], exports: [FeatureService] })
 class FeatureModule {}
 
+/** Configuration a `forRootAsync` factory injects: the prefix of valid tenant ids. */
+const TENANT_FORMAT = Symbol('tenant-format');
+@Module({ providers: [{ provide: TENANT_FORMAT, useValue: 't-' }], exports: [TENANT_FORMAT] })
+class FormatModule {}
+
 async function startWith(options: TenancyModuleOptions): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
     imports: [TenancyModule.forRoot(options), FeatureModule],
@@ -100,6 +105,27 @@ describe('TenancyModule options', () => {
     await expect(compiling).rejects.toThrow(
       "TenancyModule option 'tenantIdFormat' must not use the g or y flag",
     );
+  });
+
+  it('starts from forRootAsync options built by an injected provider', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TenancyModule.forRootAsync({
+          imports: [FormatModule],
+          inject: [TENANT_FORMAT],
+          useFactory: (prefix: string) => ({ tenantIdFormat: (id: string) => id.startsWith(prefix) }),
+        }),
+        FeatureModule,
+      ],
+    }).compile();
+    const app = await moduleRef.init();
+    try {
+      const tenants = app.get(FeatureService).tenants;
+      expect(tenants.run('t-1', () => tenants.require())).toBe('t-1');
+      expect(() => tenants.run(TENANT_A, () => 'ran')).toThrow(InvalidTenantIdError);
+    } finally {
+      await app.close();
+    }
   });
 
   it('fails at startup when auditing without the message bus', async () => {

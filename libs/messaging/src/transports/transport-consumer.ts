@@ -53,13 +53,13 @@ export class TransportConsumer {
   /** Handles one delivered record; rejects only when the record must be redelivered. */
   async handle(transport: MessageTransport, record: IncomingRecord): Promise<void> {
     const source = `${transport.name}:${record.topic}`;
-    let decoded: DecodedEnvelope;
+    let decoded: DecodedEnvelope | undefined;
     try {
       decoded = withTenantFallback(decodeCloudEvent(record));
       if (this.options.acceptKeys?.length) verifySignature(decoded, this.options.acceptKeys);
       this.options.topicAccess?.assertConsume(record.topic, decoded.tenantId);
     } catch (thrown) {
-      await this.reject(transport, record, asError(thrown), source);
+      await this.reject(transport, record, asError(thrown), source, decoded);
       return;
     }
     const handlers = this.registry.handlersFor(decoded.type);
@@ -146,14 +146,20 @@ export class TransportConsumer {
     });
   }
 
-  /** Dead-letters a record that must not reach any handler: undecodable, or failing verification. */
+  /**
+   * Dead-letters a record that must not reach any handler: undecodable, failing verification, or
+   * denied by topic access. A record that did decode is filed under its own envelope, since its
+   * tenant may be in the payload or a structured document rather than the `ce_tenantid` header.
+   */
   private async reject(
     transport: MessageTransport,
     record: IncomingRecord,
     error: Error,
     source: string,
+    decoded: DecodedEnvelope | undefined,
   ): Promise<void> {
-    await this.executor.deadLetter(undecodedEnvelope(record), source, error, 1, undefined, false);
+    const envelope = decoded ?? undecodedEnvelope(record);
+    await this.executor.deadLetter(envelope, source, error, 1, undefined, false);
     await transport.deadLetter(record, {
       errorType: error.name,
       message: error.message,

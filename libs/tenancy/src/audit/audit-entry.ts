@@ -4,7 +4,8 @@ export type AuditKind = 'publish' | 'handling';
 /**
  * What happened. `publish`: `sent` (to a queue, a transport topic or an inline invoke),
  * `scheduled`, or `denied` by topic access. `handling`: `succeeded`, `dead-lettered`, `denied`
- * (a consumed record the service may not consume), or `no-handler`.
+ * (a consumed record the service may not consume), `discarded` (dropped by its error policy),
+ * `failed` (an `invoke` whose handler threw to the caller), or `no-handler`.
  */
 export type AuditResult =
   'sent' | 'scheduled' | 'denied' | 'succeeded' | 'dead-lettered' | 'discarded' | 'failed' | 'no-handler';
