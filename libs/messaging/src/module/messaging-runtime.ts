@@ -120,6 +120,8 @@ export class MessagingRuntime
             `${transport.name}:${record.topic} record ${record.partition}@${record.offset}`,
             () => this.consumer.handle(transport, record),
           ),
+        prepare: (records) => this.consumer.prepare(records),
+        forget: (records) => this.consumer.forget(records),
       });
     }
     await Promise.all(this.options.transports.map((transport) => transport.start()));

@@ -32,6 +32,13 @@ export interface TransportSubscription {
   readonly groupId: string;
   readonly topics: readonly string[];
   handle(record: IncomingRecord): Promise<void>;
+  /**
+   * Announces records the transport is about to `handle` (a fetched batch), so their per-record
+   * work can start at once; each is then either handled or passed to {@link forget}.
+   */
+  prepare?(records: readonly IncomingRecord[]): void;
+  /** Prepared records the transport will not handle after all (round stopped, partition revoked). */
+  forget?(records: readonly IncomingRecord[]): void;
 }
 
 /**

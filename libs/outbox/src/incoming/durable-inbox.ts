@@ -39,14 +39,26 @@ export class DurableInbox implements MessageInbox {
     if (options.inbox.mode === 'batched') this.batched = new BatchedInbox(store, node, options.inbox);
   }
 
+  /** See `MessageInbox.prepare`: the batched inbox claims the messages ahead, in shared statements. */
+  prepare(envelopes: readonly Envelope[], consumer: string): void {
+    this.batched?.prepare(
+      envelopes.filter((envelope) => isFor(envelope, consumer)),
+      consumer,
+    );
+  }
+
+  /** See `MessageInbox.forget`. */
+  forget(envelopes: readonly Envelope[], consumer: string): void {
+    this.batched?.forget(envelopes, consumer);
+  }
+
   /** Writes what the batched inbox still holds; called at shutdown, before the database closes. */
   async flush(): Promise<void> {
     await this.batched?.flush();
   }
 
   async receive(envelope: Envelope, consumer: string, handle: () => Promise<void>): Promise<boolean> {
-    const replayFor = envelope.headers[REPLAY_FOR_HEADER];
-    if (replayFor !== undefined && replayFor !== consumer) return false;
+    if (!isFor(envelope, consumer)) return false;
     const delivery = { envelope, consumer };
     if (this.batched)
       return this.batched.receive(envelope, consumer, () => InboxDeliveries.run(delivery, handle));
@@ -71,4 +83,10 @@ export class DurableInbox implements MessageInbox {
       delivery,
     );
   }
+}
+
+/** A replayed dead letter is for the consumer group named in it only. */
+function isFor(envelope: Envelope, consumer: string): boolean {
+  const replayFor = envelope.headers[REPLAY_FOR_HEADER];
+  return replayFor === undefined || replayFor === consumer;
 }

@@ -85,10 +85,12 @@ export class IncomingStore {
                 OR NOT EXISTS (SELECT 1 FROM ${this.t.nodes} n WHERE n.id = i.owner_id))
          RETURNING i.id, i.consumer
        )
-       SELECT x.id, x.consumer, c.id IS NOT NULL AS claimed, e.status
+       SELECT x.id, x.consumer, c.id IS NOT NULL AS claimed,
+         CASE WHEN c.id IS NULL THEN
+           (SELECT e.status FROM ${this.t.incoming} e WHERE e.id = x.id AND e.consumer = x.consumer)
+         END AS status
        FROM input x
-       LEFT JOIN claimed c ON c.id = x.id AND c.consumer = x.consumer
-       LEFT JOIN ${this.t.incoming} e ON e.id = x.id AND e.consumer = x.consumer`,
+       LEFT JOIN claimed c ON c.id = x.id AND c.consumer = x.consumer`,
       [
         claims.map((claim) => claim.id),
         claims.map((claim) => claim.consumer),

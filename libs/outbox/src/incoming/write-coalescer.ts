@@ -6,31 +6,49 @@ interface Waiting<T, R> {
 }
 
 /**
- * Coalesces concurrent calls into batches written by one statement each, one statement at a time:
- * items added while a statement runs go together into the next one (up to `maxBatch` per
- * statement), so the busier it gets, the bigger the batches. Each `add` settles with its item's
- * result, or with the batch's error.
+ * Coalesces concurrent calls into batches written by one statement each, at most `maxConcurrent`
+ * statements at a time: items added while they run go together into the next one (up to
+ * `maxBatch` per statement), so the busier it gets, the bigger the batches. Each `add` settles with
+ * its item's result, or with the batch's error. Concurrent statements may complete in any order.
  */
 export class WriteCoalescer<T, R> {
   private readonly waiting: Waiting<T, R>[] = [];
-  private writing: Promise<void> | undefined;
+  private writers = 0;
+  private idle: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private scheduled = false;
 
   constructor(
     private readonly write: (items: readonly T[]) => Promise<readonly R[]>,
     private readonly maxBatch: number,
+    private readonly maxConcurrent = 1,
   ) {}
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      if (this.writers === 0) this.idle = new Promise<void>((resolve) => (this.wake = resolve));
       // After the current turn, so the calls made in it share the first statement.
-      this.writing ??= new Promise<void>((started) => setImmediate(started)).then(() => this.drain());
+      setImmediate(() => {
+        this.scheduled = false;
+        this.startWriters();
+      });
     });
   }
 
   /** Resolves once every item added so far is written (or failed). */
   async flush(): Promise<void> {
-    await this.writing;
+    await this.idle;
+  }
+
+  private startWriters(): void {
+    while (this.writers < this.maxConcurrent && this.waiting.length > 0) {
+      this.writers++;
+      void this.drain();
+    }
+    if (this.writers === 0) this.wake?.();
   }
 
   private async drain(): Promise<void> {
@@ -43,6 +61,7 @@ export class WriteCoalescer<T, R> {
         batch.forEach((waiting) => waiting.reject(error));
       }
     }
-    this.writing = undefined;
+    this.writers--;
+    if (this.writers === 0 && !this.scheduled) this.wake?.();
   }
 }

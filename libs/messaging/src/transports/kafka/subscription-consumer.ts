@@ -148,6 +148,7 @@ export class SubscriptionConsumer {
     if (this.closing || this.rebalancing || this.breaker?.state === 'open') return;
     const state = this.partitionState(batch.topic, batch.partition);
     const admission = this.admit(batch, state);
+    this.options.subscription.prepare?.(admission.records);
     const run = this.batchRun(state, admission.records);
     const done = this.process(batch, state, run, admission.overflow);
     this.batches.set(run, done);
@@ -194,6 +195,7 @@ export class SubscriptionConsumer {
       clearInterval(keepAlive);
       clearInterval(roundEnd);
     }
+    this.options.subscription.forget?.(unfinished);
     batch.fetchFrom(
       lookAhead
         ? this.lookAheadFetchPoint(batch, state, lookAhead, unfinished, overflow)
