@@ -27,7 +27,7 @@ import {
 } from '../../messaging/test/kafka/support/kafka-test-kit.js';
 import { adminQuery, databaseUrl, dropSchema, uniqueSchema } from '../../outbox/test/support/postgres.js';
 import { TENANT_A, TENANT_B } from './support/tenancy-app.js';
-import { startTenantService, type TenantService } from './support/tenant-service.js';
+import { startTenantService, type TenantService, type TenantServiceSpec } from './support/tenant-service.js';
 
 const SUFFIX = uniqueSuffix();
 const TOPIC = `it.${SUFFIX}.tenancy.order-accepted`;
@@ -157,25 +157,18 @@ describe('the tenant at every hop of a flow across two services (Kafka, PostgreS
   }, 60_000);
 
   it('keeps each request’s tenant in handler context, Kafka headers, inbox, dead-letter and audit rows', async () => {
-    const serviceB = await startTenantService({
-      serviceName: 'tenant-hops-b',
-      consumerGroup: `tenant-hops-b-${SUFFIX}`,
-      url,
-      schema: schemas.b,
-      transport: new KafkaTransport(testTransportOptions()),
-      providers: [AcceptanceHandlers],
-      tenancy: { audit: { sink: audits.b } },
-    });
-    const serviceA = await startTenantService({
-      serviceName: 'tenant-hops-a',
-      consumerGroup: `tenant-hops-a-${SUFFIX}`,
-      url,
-      schema: schemas.a,
-      transport: new KafkaTransport(testTransportOptions()),
-      providers: [OrderHandlers],
-      controllers: [OrdersController],
-      tenancy: { audit: { sink: audits.a } },
-    });
+    const start = (side: 'a' | 'b', handlers: Pick<TenantServiceSpec, 'providers' | 'controllers'>) =>
+      startTenantService({
+        serviceName: `tenant-hops-${side}`,
+        consumerGroup: `tenant-hops-${side}-${SUFFIX}`,
+        url,
+        schema: schemas[side],
+        transport: new KafkaTransport(testTransportOptions()),
+        tenancy: { audit: { sink: audits[side] } },
+        ...handlers,
+      });
+    const serviceB = await start('b', { providers: [AcceptanceHandlers] });
+    const serviceA = await start('a', { providers: [OrderHandlers], controllers: [OrdersController] });
     services.push(serviceA, serviceB);
 
     const tenantOf = new Map<string, string>();
