@@ -6,9 +6,12 @@ import { NestFactory } from '@nestjs/core';
 import { MessagingModule } from '@momentum/messaging';
 import { OutboxMessagingBridge, OutboxModule } from '@momentum/outbox';
 import { IpcTransport, type ParentMessage } from './ipc-transport.js';
+import { OrderPlaced } from './test-messages.js';
 
 const schema = process.env.OUTBOX_SCHEMA!;
 const batchSize = Number(process.env.RELAY_BATCH_SIZE ?? 100);
+/** Node options (JSON) to use instead of the defaults, e.g. short leadership intervals. */
+const nodes = process.env.OUTBOX_NODES ? JSON.parse(process.env.OUTBOX_NODES) : {};
 
 @Module({
   imports: [
@@ -18,7 +21,9 @@ const batchSize = Number(process.env.RELAY_BATCH_SIZE ?? 100);
           url: process.env.DATABASE_URL!,
           schema,
           relay: { batchSize, pollIntervalMs: 200 },
-          nodes: { mode: 'balanced' },
+          nodes: { ...nodes, mode: 'balanced' },
+          // With node options given, this node also releases due scheduled OrderPlaced messages when it leads.
+          messageClasses: process.env.OUTBOX_NODES ? [OrderPlaced] : [],
         }),
       ],
       inject: [OutboxMessagingBridge],

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { InMemoryBroker, TransportRecord } from '@momentum/messaging';
+import type { OutboxModuleOptions } from '@momentum/outbox';
 import type { ChildMessage, ParentMessage } from './ipc-transport.js';
 
 const HOOKS = fileURLToPath(new URL('./ts-hooks.mjs', import.meta.url));
@@ -28,12 +29,19 @@ export function startRelayProcess(
   options: {
     readonly schema: string;
     readonly batchSize: number;
+    /** Node options of the process (always `balanced`); the module's defaults otherwise. */
+    readonly nodes?: OutboxModuleOptions['nodes'];
     readonly onRecord?: (relay: RelayProcess) => void;
   },
 ): RelayProcess {
   const child = fork(SCRIPT, [], {
     execArgv: ['--import', HOOKS, '--disable-warning=ExperimentalWarning'],
-    env: { ...process.env, OUTBOX_SCHEMA: options.schema, RELAY_BATCH_SIZE: String(options.batchSize) },
+    env: {
+      ...process.env,
+      OUTBOX_SCHEMA: options.schema,
+      RELAY_BATCH_SIZE: String(options.batchSize),
+      OUTBOX_NODES: options.nodes ? JSON.stringify(options.nodes) : '',
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let killed = false;
