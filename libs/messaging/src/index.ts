@@ -71,7 +71,7 @@ export type {
   TransportSubscription,
   DeadLetterReason,
 } from './transports/message-transport.js';
-export type { OutgoingMessageSink } from './transports/outgoing-message-sink.js';
+export type { OutgoingEnlistment, OutgoingMessageSink } from './transports/outgoing-message-sink.js';
 export type { MessageInbox } from './transports/message-inbox.js';
 export { TransportRegistry } from './transports/transport-registry.js';
 export { TopicAccessDeniedError, type TopicAccessPolicy } from './transports/topic-access.js';

@@ -7,6 +7,7 @@ import {
   InMemoryTransport,
   type Envelope,
   type MessageInbox,
+  type OutgoingEnlistment,
   type OutgoingMessageSink,
   type TransportRecord,
 } from '@momentum/messaging';
@@ -35,6 +36,23 @@ class RecordingOutbox implements OutgoingMessageSink {
   async tryEnlist(transport: string, record: TransportRecord, envelope: Envelope): Promise<boolean> {
     if (this.open) this.enlisted.push({ transport, record, envelope });
     return this.open;
+  }
+}
+
+/** Holds each enlisted record until the test ends its transaction, like the outbox module. */
+class TransactionalOutbox implements OutgoingMessageSink {
+  private readonly ends = new Map<string, (committed: boolean) => void>();
+  async tryEnlist(
+    _transport: string,
+    _record: TransportRecord,
+    envelope: Envelope,
+  ): Promise<OutgoingEnlistment> {
+    return {
+      committed: new Promise((settle) => this.ends.set((envelope.message as ThingHappened).name, settle)),
+    };
+  }
+  end(name: string, committed: boolean): void {
+    this.ends.get(name)!(committed);
   }
 }
 
@@ -95,5 +113,22 @@ describe('outbox and inbox seams of the bus', () => {
     await harness.idle();
     expect(harness.app.get(ThingHandler).seen.sort()).toEqual(['once', 'other']);
     expect([...inbox.handled].filter((key) => key.startsWith('test-service.test|'))).toHaveLength(2);
+  });
+
+  it('announces a record the outbox stored as sent once its transaction commits, never after a rollback', async () => {
+    const outbox = new TransactionalOutbox();
+    harness = await startMessagingApp([ThingHandler], { outbox });
+    await harness.bus.publish(new ThingHappened('committed'));
+    await harness.bus.publish(new ThingHappened('rolled-back'));
+    const sent = () =>
+      harness!.records
+        .filter((r) => r.kind === 'sent')
+        .map((r) => (r.envelope.message as ThingHappened).name);
+    expect(sent()).toEqual([]);
+    outbox.end('rolled-back', false);
+    outbox.end('committed', true);
+    await harness.waitFor(() => sent().length > 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent()).toEqual(['committed']);
   });
 });

@@ -9,6 +9,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import type { ActivityRecord } from '../activity/activity-record.js';
 import { ActivityTracker } from '../activity/activity-tracker.js';
 import type { Envelope } from '../bus/envelope.js';
 import { EnvelopeFactory } from '../bus/envelope-factory.js';
@@ -21,7 +22,7 @@ import type { MessageClass } from '../contracts/message-class.js';
 import { encodeCloudEvent } from '../serialization/cloud-event-codec.js';
 import { signRecord } from '../serialization/cloud-event-signature.js';
 import { FailureDecider } from '../errors/failure-decision.js';
-import { NoRouteError } from '../errors/messaging-errors.js';
+import { asError, NoRouteError } from '../errors/messaging-errors.js';
 import { HandlerRegistry } from '../handlers/handler-registry.js';
 import { composeMiddleware, type MessageMiddleware } from '../pipeline/message-middleware.js';
 import { DurationLoggingMiddleware } from '../pipeline/duration-logging.middleware.js';
@@ -35,6 +36,7 @@ import type { LocalQueue, QueueItem } from '../queues/local-queue.js';
 import { QUEUE_DEFAULTS } from '../queues/queue-options.js';
 import { MessageRouter } from '../routing/message-router.js';
 import { describeRoute, type Route } from '../routing/route.js';
+import type { OutgoingEnlistment } from '../transports/outgoing-message-sink.js';
 import { TransportConsumer } from '../transports/transport-consumer.js';
 import { RESOLVED_MESSAGING_OPTIONS } from './messaging-tokens.js';
 import type { ResolvedMessagingOptions } from './resolved-options.js';
@@ -208,17 +210,41 @@ export class MessagingRuntime
       const record = signWith ? signRecord(encoded, envelope, signWith) : encoded;
       const enlisted =
         (await this.options.outbox?.tryEnlist(route.transport.name, record, envelope)) ?? false;
-      if (!enlisted) await route.transport.publish([record]);
-      this.tracker.record({
+      if (enlisted === false) {
+        await route.transport.publish([record]);
+        this.tracker.record({ kind: 'sent', envelope, destination, topic: route.topic });
+        return;
+      }
+      const sent = {
         kind: 'sent',
         envelope,
-        destination: enlisted ? `outbox → ${destination}` : destination,
+        destination: `outbox → ${destination}`,
         topic: route.topic,
-      });
+      } as const;
+      if (enlisted === true) this.tracker.record(sent);
+      else this.recordOnCommit(enlisted, sent);
       return;
     }
     this.tracker.record({ kind: 'sent', envelope, destination });
     await route.queue.enqueue(route.handlers.map((handler) => ({ envelope, handler, attempt: 1 })));
+  }
+
+  /**
+   * Announces a record stored in the outbox once its transaction commits, and never when it is
+   * rolled back: observers such as the audit trail must not see a publish that did not happen.
+   */
+  private recordOnCommit(enlistment: OutgoingEnlistment, sent: Omit<ActivityRecord, 'at'>): void {
+    const { envelope } = sent;
+    void enlistment.committed.then(
+      (committed) => {
+        if (committed) this.tracker.record(sent);
+        else this.logger.debug(`${envelope.type} ${envelope.id} rolled back with its transaction; not sent`);
+      },
+      (error: unknown) =>
+        this.logger.warn(
+          `${envelope.type} ${envelope.id}: whether its transaction committed is unknown: ${asError(error).message}`,
+        ),
+    );
   }
 
   /** Runs what `queue` left stored at startup, and lets the store call for recovery later on. */

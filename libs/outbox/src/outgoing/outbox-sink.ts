@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Envelope, OutgoingMessageSink, TransportRecord } from '@momentum/messaging';
+import type { Envelope, OutgoingEnlistment, OutgoingMessageSink, TransportRecord } from '@momentum/messaging';
 import { translateStoreError } from '../database/store-unavailable-error.js';
 import { OutboxRuntime } from '../module/outbox-runtime.js';
 import { MessageStore } from '../schema/message-store.js';
@@ -26,11 +26,14 @@ export class OutboxSink implements OutgoingMessageSink {
     scopes.flushWith((scope) => this.flush(scope));
   }
 
-  async tryEnlist(transport: string, record: TransportRecord, envelope: Envelope): Promise<boolean> {
+  async tryEnlist(
+    transport: string,
+    record: TransportRecord,
+    envelope: Envelope,
+  ): Promise<false | OutgoingEnlistment> {
     const queryRunner = this.outbox.currentQueryRunner();
     if (!queryRunner) return false;
-    this.scopes.scopeOf(queryRunner).enlist(outgoingRow(transport, record, envelope));
-    return true;
+    return { committed: this.scopes.scopeOf(queryRunner).enlist(outgoingRow(transport, record, envelope)) };
   }
 
   async drain(): Promise<void> {

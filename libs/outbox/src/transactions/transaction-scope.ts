@@ -8,6 +8,8 @@ export type TransactionOutcome = 'committed' | 'rolled-back';
 interface PendingRow {
   readonly row: OutgoingRow;
   depth: number;
+  /** Settles the row's enlistment: whether it committed. */
+  readonly settle: (committed: boolean) => void;
 }
 
 /**
@@ -19,6 +21,8 @@ export class TransactionScope {
   wroteOutgoing = false;
   readonly outcome: Promise<TransactionOutcome>;
   private readonly pending: PendingRow[] = [];
+  /** Rows written into the transaction, waiting for it to end. */
+  private readonly written: PendingRow[] = [];
   private settle!: (outcome: TransactionOutcome) => void;
   private settled = false;
 
@@ -26,14 +30,19 @@ export class TransactionScope {
     this.outcome = new Promise((resolve) => (this.settle = resolve));
   }
 
-  /** Holds `row` until the transaction commits. */
-  enlist(row: OutgoingRow): void {
-    this.pending.push({ row, depth: depthOf(this.queryRunner) });
+  /**
+   * Holds `row` until the transaction commits. Resolves `true` once it committed, `false` once it
+   * was dropped (the transaction, or the savepoint it was enlisted in, rolled back).
+   */
+  enlist(row: OutgoingRow): Promise<boolean> {
+    return new Promise((settle) => this.pending.push({ row, depth: depthOf(this.queryRunner), settle }));
   }
 
   /** Takes the held rows, to be written now. */
   takePending(): OutgoingRow[] {
-    return this.pending.splice(0).map((pending) => pending.row);
+    const taken = this.pending.splice(0);
+    this.written.push(...taken);
+    return taken.map((pending) => pending.row);
   }
 
   /** A savepoint at `depth` was released: its rows now belong to the enclosing level. */
@@ -44,6 +53,7 @@ export class TransactionScope {
   /** A savepoint at `depth` was rolled back: the rows enlisted inside it are dropped. */
   savepointRolledBack(depth: number): void {
     const kept = this.pending.filter((pending) => pending.depth < depth);
+    for (const pending of this.pending) if (pending.depth >= depth) pending.settle(false);
     this.pending.splice(0, this.pending.length, ...kept);
   }
 
@@ -51,6 +61,8 @@ export class TransactionScope {
   finish(outcome: TransactionOutcome): boolean {
     if (this.settled) return false;
     this.settled = true;
+    for (const row of this.written.splice(0)) row.settle(outcome === 'committed');
+    for (const row of this.pending.splice(0)) row.settle(false);
     this.settle(outcome);
     return true;
   }
