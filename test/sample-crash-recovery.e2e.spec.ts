@@ -1,6 +1,8 @@
 // Crashes of either sample service lose nothing and apply nothing twice: billing killed with SIGKILL
-// while orders keep arriving, and orders killed right after accepting orders, both restarted.
+// while orders keep arriving, and orders killed with its accepted orders' events still in its outbox,
+// both restarted.
 import { afterEach, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { awaitOrder, call, placeOrder, settledWithHistory, type InvoiceView } from './support/sample-api.js';
 import { sampleEnvironment } from './support/sample-environment.js';
 import { freePort, startService, type ServiceProcess } from './support/service-process.js';
@@ -28,14 +30,18 @@ describe('sample services surviving crashes (separate processes, Kafka, PostgreS
     return service;
   };
 
-  /** Every order settled, each with exactly one invoice, counted in billing's table. */
+  /**
+   * Every order settled (but those in `cancelled`, which keep their status), each with exactly one
+   * invoice, counted in billing's table.
+   */
   const expectEachSettledOnce = async (
     orders: ServiceProcess,
     billing: ServiceProcess,
     env: ReturnType<typeof sampleEnvironment>,
     orderIds: string[],
+    cancelled: string[] = [],
   ) => {
-    for (const orderId of orderIds) {
+    for (const orderId of orderIds.filter((id) => !cancelled.includes(id))) {
       // Durable-queue rows (the history's domain events) of a killed process are reclaimed once its
       // node is declared dead (`nodes.staleAfterMs`, 30 s by default), so allow for that.
       const order = await awaitOrder(orders.url, TENANT, orderId, settledWithHistory, 90_000);
@@ -70,18 +76,44 @@ describe('sample services surviving crashes (separate processes, Kafka, PostgreS
       tenant: TENANT,
     });
     expect(pendingWhileDown.body.length).toBeGreaterThan(0);
+    // Placed after billing died, so certainly still pending: a cancellation succeeds.
+    const cancelled = orderIds.at(-1)!;
+    expect(await call(orders.url, `/orders/${cancelled}/cancel`, { method: 'POST', tenant: TENANT })).toEqual(
+      {
+        status: 200,
+        body: { orderId: cancelled, status: 'cancelled' },
+      },
+    );
 
     running.splice(running.indexOf(billing), 1);
     billing = await start('billing', env, billingPort);
-    await expectEachSettledOnce(orders, billing, env, orderIds);
+    await expectEachSettledOnce(orders, billing, env, orderIds, [cancelled]);
+    // Billing still invoices it (checked above); orders ignores the late payment and keeps the cancellation.
+    const ignored = `payment outcome paid for order ${cancelled} ignored: order is cancelled`;
+    for (let i = 0; i < 300 && !orders.output().includes(ignored); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(orders.output()).toContain(ignored);
+    const order = await awaitOrder(orders.url, TENANT, cancelled, (o) => o.history.length === 2);
+    expect(order.status).toBe('cancelled');
+    expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'cancelled']);
   }, 240_000);
 
-  it('orders killed (SIGKILL) right after accepting orders: its outbox delivers every one after the restart', async () => {
+  it('orders killed (SIGKILL) with its events still in the outbox: they are delivered after the restart', async () => {
     const env = sampleEnvironment('orders_kill');
     disposals.push(() => env.dispose());
     const ordersPort = await freePort();
     const billing = await start('billing', env, await freePort());
     let orders = await start('orders', env, ordersPort);
+
+    // Holding every key bucket of orders' relay (its advisory locks, as a stuck relay of another node
+    // would) keeps the committed events in the outbox, whatever the timing, until orders dies.
+    const relayBlocker = new pg.Client({ connectionString: env.databaseUrl });
+    await relayBlocker.connect();
+    disposals.push(() => relayBlocker.end());
+    await relayBlocker.query('SELECT pg_advisory_lock(hashtext($1), b) FROM generate_series(0, 63) AS b', [
+      `momentum-relay-buckets:${env.schemas.orders}`,
+    ]);
 
     const placing = Array.from({ length: ORDERS }, (_, i) =>
       placeOrder(orders.url, TENANT, CUSTOMER, 1, 10 + i),
@@ -89,12 +121,14 @@ describe('sample services surviving crashes (separate processes, Kafka, PostgreS
     const orderIds = await Promise.all(placing);
     await orders.kill();
     expect(orders.child.signalCode).toBe('SIGKILL');
-    // Killed mid-flow: orders accepted but not settled yet (their events unsent, or billing's answers unread).
-    const [midFlow] = await env.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM "${env.schemas.orders}".orders WHERE status = 'pending'`,
-    );
-    expect(midFlow!.n).toBeGreaterThan(0);
+    const count = async (table: string, where = 'true') =>
+      (await env.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`))[0]!.n;
+    // Killed with every order accepted, its event committed to the outbox and none sent.
+    expect(await count(`"${env.schemas.orders}".outgoing`)).toBe(ORDERS);
+    expect(await count(`"${env.schemas.orders}".orders`, `status = 'pending'`)).toBe(ORDERS);
+    expect(await count(`"${env.schemas.billing}".invoices`)).toBe(0);
     running.splice(running.indexOf(orders), 1);
+    await relayBlocker.query('SELECT pg_advisory_unlock_all()');
 
     orders = await start('orders', env, ordersPort);
     await expectEachSettledOnce(orders, billing, env, orderIds);

@@ -10,11 +10,12 @@ import {
   type InvoiceView,
 } from './support/sample-api.js';
 import { sampleEnvironment } from './support/sample-environment.js';
-import { useSample } from './support/service-process.js';
+import { freePort, startService, useSample } from './support/service-process.js';
 
 const TENANT_A = '8f2b2c9e-6d1a-4c3b-9a7e-1f0e5d4c3b2a';
 const TENANT_B = '1d7a3e55-2b9c-4f60-8e3b-5a4c2d1e0f9a';
 const CUSTOMER = '0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface AuditView {
   readonly kind: string;
@@ -32,7 +33,16 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
     (await call<InvoiceView[]>(sample.billing.url, `/invoices?orderId=${orderId}`, { tenant })).body;
 
   it('pays an order of at most 10,000 and keeps its status history', async () => {
-    const orderId = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 2, 12.5);
+    const created = await call<{ orderId: string }>(sample.orders.url, '/orders', {
+      method: 'POST',
+      tenant: TENANT_A,
+      body: { customerId: CUSTOMER, items: [{ sku: 'A-1', quantity: 2, unitPrice: 12.5 }] },
+    });
+    expect(created).toEqual({
+      status: 201,
+      body: { orderId: expect.stringMatching(UUID), status: 'pending', totalAmount: 25 },
+    });
+    const { orderId } = created.body;
     const order = await awaitOrder(sample.orders.url, TENANT_A, orderId, settledWithHistory);
     expect(order).toMatchObject({
       orderId,
@@ -54,6 +64,25 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
     expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'payment_failed']);
     expect(await invoicesOf(TENANT_A, orderId)).toEqual([
       expect.objectContaining({ orderId, amount: 12_000, status: 'declined' }),
+    ]);
+  }, 60_000);
+
+  it('decides at the limit: exactly 10,000 is paid, 10,000.01 declined', async () => {
+    const atLimit = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 4, 2_500);
+    const above = await placeOrder(sample.orders.url, TENANT_A, CUSTOMER, 1, 10_000.01);
+    expect(await awaitOrder(sample.orders.url, TENANT_A, atLimit, settled)).toMatchObject({
+      totalAmount: 10_000,
+      status: 'paid',
+    });
+    expect(await awaitOrder(sample.orders.url, TENANT_A, above, settled)).toMatchObject({
+      totalAmount: 10_000.01,
+      status: 'payment_failed',
+    });
+    expect(await invoicesOf(TENANT_A, atLimit)).toEqual([
+      expect.objectContaining({ amount: 10_000, status: 'paid' }),
+    ]);
+    expect(await invoicesOf(TENANT_A, above)).toEqual([
+      expect.objectContaining({ amount: 10_000.01, status: 'declined' }),
     ]);
   }, 60_000);
 
@@ -129,6 +158,56 @@ describe('sample services, each its own process, over Kafka and PostgreSQL', () 
       'items.0.quantity',
     ]);
     expect((await call(sample.orders.url, '/orders?status=shipped', { tenant: TENANT_A })).status).toBe(400);
+  }, 30_000);
+
+  it.each([
+    [{ quantity: 1_000_001, unitPrice: 1 }, ['items.0.quantity']],
+    [{ quantity: 1.5, unitPrice: 1 }, ['items.0.quantity']],
+    [{ quantity: 1, unitPrice: 1e300 }, ['items', 'items.0.unitPrice']],
+    [{ quantity: 1, unitPrice: -0.01 }, ['items.0.unitPrice']],
+    [{ quantity: 1, unitPrice: 1.001 }, ['items.0.unitPrice']],
+    [{ quantity: 1, unitPrice: 1e-7 }, ['items.0.unitPrice']],
+    // Within the line bounds, but a total billing's invoice amount (numeric(12, 2)) cannot hold.
+    [{ quantity: 1_000_000, unitPrice: 100_000 }, ['items']],
+  ])('answers 400 naming the field of an out-of-range line %j', async (line, fields) => {
+    const response = await call<{ errors: { field: string; message: string }[] }>(
+      sample.orders.url,
+      '/orders',
+      { method: 'POST', tenant: TENANT_A, body: { customerId: CUSTOMER, items: [{ sku: 'A-1', ...line }] } },
+    );
+    expect(response.status).toBe(400);
+    expect([...new Set(response.body.errors.map((error) => error.field))].sort()).toEqual(fields);
+  });
+
+  it('accepts the largest total billing can invoice', async () => {
+    const created = await call<{ orderId: string; totalAmount: number }>(sample.orders.url, '/orders', {
+      method: 'POST',
+      tenant: TENANT_B,
+      body: {
+        customerId: CUSTOMER,
+        items: [
+          { sku: 'A-1', quantity: 9_999, unitPrice: 1_000_000 },
+          { sku: 'A-2', quantity: 1, unitPrice: 999_999.99 },
+        ],
+      },
+    });
+    expect(created).toMatchObject({ status: 201, body: { totalAmount: 9_999_999_999.99 } });
+    const { orderId } = created.body;
+    expect(await awaitOrder(sample.orders.url, TENANT_B, orderId, settled)).toMatchObject({
+      status: 'payment_failed',
+    });
+    expect(await invoicesOf(TENANT_B, orderId)).toEqual([
+      expect.objectContaining({ amount: 9_999_999_999.99, status: 'declined' }),
+    ]);
+  }, 60_000);
+
+  it('refuses an invalid APP_ENV at startup with one line naming it and exit code 1', async () => {
+    const invalid = { ...env, extra: { ...env.extra, APP_ENV: 'bad env' } };
+    await expect(startService('orders', invalid, await freePort())).rejects.toThrow(
+      new Error(
+        "orders exited with 1:\ninvalid configuration: APP_ENV must be 1-100 characters of [a-zA-Z0-9._-] (got 'bad env')\n",
+      ),
+    );
   }, 30_000);
 
   it('follows one order through both services in the audit trail, by correlation id', async () => {

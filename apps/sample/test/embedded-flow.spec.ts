@@ -9,7 +9,13 @@ import { AppModule as OrdersModule } from '../../orders/src/app.module.js';
 import { ORDERS_VARIABLES, ordersService } from '../../orders/src/orders-service.js';
 import { loadServiceConfig } from '../../shared/src/config/service-config.js';
 import { closeService } from '../../shared/src/platform/close-service.js';
-import { awaitOrder, call, placeOrder, settled, type InvoiceView } from '../../../test/support/sample-api.js';
+import {
+  awaitOrder,
+  call,
+  placeOrder,
+  settledWithHistory,
+  type InvoiceView,
+} from '../../../test/support/sample-api.js';
 
 const TENANT = '8f2b2c9e-6d1a-4c3b-9a7e-1f0e5d4c3b2a';
 const CUSTOMER = '0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -43,11 +49,12 @@ describe('orders and billing in one process on the embedded defaults', () => {
   it('takes an order to paid, or to payment_failed above 10,000, with one invoice each', async () => {
     const small = await placeOrder(ordersUrl, TENANT, CUSTOMER, 2, 12.5);
     const large = await placeOrder(ordersUrl, TENANT, CUSTOMER, 2, 6_000);
-    const paid = await awaitOrder(ordersUrl, TENANT, small, settled, 10_000);
-    const failed = await awaitOrder(ordersUrl, TENANT, large, settled, 10_000);
+    const paid = await awaitOrder(ordersUrl, TENANT, small, settledWithHistory, 10_000);
+    const failed = await awaitOrder(ordersUrl, TENANT, large, settledWithHistory, 10_000);
     expect(paid).toMatchObject({ status: 'paid', totalAmount: 25, tenantId: TENANT });
     expect(failed).toMatchObject({ status: 'payment_failed', totalAmount: 12_000 });
     expect(paid.history.map((entry) => entry.status)).toEqual(['pending', 'paid']);
+    expect(failed.history.map((entry) => entry.status)).toEqual(['pending', 'payment_failed']);
     const invoices = await call<InvoiceView[]>(billingUrl, '/invoices', { tenant: TENANT });
     expect(invoices.body.map((invoice) => [invoice.orderId, invoice.status]).sort()).toEqual(
       [

@@ -1,5 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
-import { loadServiceConfig, ServiceConfigError } from '../src/config/service-config.js';
+import { describe, expect, it, jest } from '@jest/globals';
+import {
+  loadServiceConfig,
+  loadServiceConfigOrExit,
+  ServiceConfigError,
+} from '../src/config/service-config.js';
 
 const ORDERS = { port: ['ORDERS_PORT', 3000], schema: ['ORDERS_DB_SCHEMA', 'orders'] } as const;
 
@@ -53,8 +57,38 @@ describe('service configuration from the environment', () => {
     [{ DATABASE_URL: 'mysql://db' }, /^DATABASE_URL must be a postgres:\/\/ URL/],
     [{ OTEL_TRACES_EXPORTER: 'jaeger' }, /^OTEL_TRACES_EXPORTER must be one of otlp, console, none/],
     [{ OTEL_TRACES_EXPORTER: 'otlp' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be a URL/],
+    [{ APP_ENV: '' }, /^APP_ENV must be 1-100 characters of \[a-zA-Z0-9._-\] \(got ''\)/],
+    [{ APP_ENV: 'my env' }, /^APP_ENV must be/],
+    [{ APP_ENV: '', NODE_ENV: 'production' }, /^APP_ENV must be/],
+    [{ NODE_ENV: 'prod/eu' }, /^NODE_ENV must be/],
+    [{ APP_ENV: 'e'.repeat(101) }, /^APP_ENV must be/],
   ])('names the variable of an invalid value: %j', (env, message) => {
     expect(() => loadServiceConfig(ORDERS, env)).toThrow(ServiceConfigError);
     expect(() => loadServiceConfig(ORDERS, env)).toThrow(message);
+  });
+
+  it('takes the environment from APP_ENV, else NODE_ENV', () => {
+    expect(loadServiceConfig(ORDERS, { NODE_ENV: 'production' }).environment).toBe('production');
+    expect(loadServiceConfig(ORDERS, { APP_ENV: 'eu-1.staging', NODE_ENV: 'production' }).environment).toBe(
+      'eu-1.staging',
+    );
+  });
+
+  it("prints an invalid variable's message as one line and exits with code 1 when asked to", () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${code}`);
+    });
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(() => loadServiceConfigOrExit(ORDERS, { APP_ENV: '' })).toThrow('exit 1');
+      expect(write.mock.calls).toEqual([
+        ["invalid configuration: APP_ENV must be 1-100 characters of [a-zA-Z0-9._-] (got '')\n"],
+      ]);
+      expect(loadServiceConfigOrExit(ORDERS, {}).port).toBe(3000);
+      expect(exit).toHaveBeenCalledTimes(1);
+    } finally {
+      exit.mockRestore();
+      write.mockRestore();
+    }
   });
 });

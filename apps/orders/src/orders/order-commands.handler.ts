@@ -4,7 +4,7 @@ import { EventHandler, MessageContext, Result } from '@momentum/messaging';
 import { Outbox } from '@momentum/outbox';
 import { OrderCreatedIntegrationEvent } from '../../../shared/src/contracts/order-created.integration-event.js';
 import { CancelOrder } from './cancel-order.command.js';
-import { CreateOrder } from './create-order.command.js';
+import { CreateOrder, orderTotal } from './create-order.command.js';
 import { Order } from './order.entity.js';
 import { OrderCreated, OrderStatusChanged } from './order-events.js';
 import { OrderStore } from './order-store.js';
@@ -23,13 +23,12 @@ export class OrderCommandsHandler {
 
   @EventHandler()
   create(command: CreateOrder, context: MessageContext): Promise<Result<Order>> {
-    const totalAmount = command.items.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
     const order = Object.assign(new Order(), {
       orderId: randomUUID(),
       tenantId: command.tenantId,
       customerId: command.customerId,
       items: command.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
-      totalAmount: Math.round(totalAmount * 100) / 100,
+      totalAmount: orderTotal(command.items),
       status: 'pending' as const,
     });
     return this.outbox.transaction(async () => {

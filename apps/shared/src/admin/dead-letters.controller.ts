@@ -29,8 +29,9 @@ interface DeadLetterListQuery {
 }
 
 /**
- * Operators' view of the service's dead letters. With an `x-tenant-id` header the listing is that
- * tenant's only; without one it covers every tenant. Put it behind your authentication in production.
+ * Operators' view of the service's dead letters. With an `x-tenant-id` header it is that tenant's
+ * only (listing and replay); without one it covers every tenant. Put it behind your authentication
+ * in production.
  */
 @TenantAgnostic()
 @Controller('admin/dead-letters')
@@ -42,17 +43,18 @@ export class DeadLettersController {
 
   @Get()
   async list(@Query() query: DeadLetterListQuery, @Headers('x-tenant-id') tenantHeader?: string) {
-    // The route is tenant-agnostic, which ignores an invalid header; here that would widen the listing.
-    if (tenantHeader !== undefined && this.tenants.current() === undefined) {
-      throw new BadRequestException('x-tenant-id must be a valid tenant id when given');
-    }
-    const letters = await this.deadLetters.list(this.filterOf(query));
+    const letters = await this.deadLetters.list(this.filterOf(query, this.tenantOf(tenantHeader)));
     return letters.map(summaryOf);
   }
 
+  /** With an `x-tenant-id` header, another tenant's dead letter is answered like a missing one. */
   @Post(':id/replay')
   @HttpCode(200)
-  async replay(@Param('id', new ParseUUIDPipe()) id: string) {
+  async replay(@Param('id', new ParseUUIDPipe()) id: string, @Headers('x-tenant-id') tenantHeader?: string) {
+    const tenantId = this.tenantOf(tenantHeader);
+    if (tenantId !== undefined && (await this.deadLetters.get(id))?.tenantId !== tenantId) {
+      throw new NotFoundException(new DeadLetterNotFoundError(id).message);
+    }
     try {
       await this.deadLetters.replay(id);
       return { replayed: id };
@@ -64,14 +66,22 @@ export class DeadLettersController {
     }
   }
 
-  private filterOf(query: DeadLetterListQuery): StoredDeadLetterQuery {
+  /** The header's tenant, if one was sent. */
+  private tenantOf(tenantHeader: string | undefined): string | undefined {
+    // The route is tenant-agnostic, which ignores an invalid header; here that would widen the scope.
+    if (tenantHeader !== undefined && this.tenants.current() === undefined) {
+      throw new BadRequestException('x-tenant-id must be a valid tenant id when given');
+    }
+    return this.tenants.current();
+  }
+
+  private filterOf(query: DeadLetterListQuery, tenantId: string | undefined): StoredDeadLetterQuery {
     const limit = query.limit === undefined ? 100 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) {
       throw new BadRequestException('limit must be an integer 1-1000');
     }
     const since = query.since === undefined ? undefined : new Date(query.since);
     if (since && Number.isNaN(since.getTime())) throw new BadRequestException('since must be an ISO date');
-    const tenantId = this.tenants.current();
     return {
       limit,
       ...(since ? { since } : {}),

@@ -66,12 +66,39 @@ export function loadServiceConfig(
     port: portOf(portVariable, env[portVariable], defaultPort),
     schema: schemaOf(schemaVariable, env[schemaVariable] || defaultSchema),
     auditSchema: schemaOf('AUDIT_DB_SCHEMA', env.AUDIT_DB_SCHEMA || 'audit'),
-    environment: env.APP_ENV ?? env.NODE_ENV ?? 'development',
+    environment: environmentOf(env.APP_ENV, env.NODE_ENV),
     logLevels: logLevelsOf(env.LOG_LEVEL),
     broker: brokerOf(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX),
     database: databaseOf(env.DATABASE_URL),
     tracing: tracingOf(env.OTEL_TRACES_EXPORTER, env.OTEL_EXPORTER_OTLP_ENDPOINT),
   };
+}
+
+/**
+ * Like {@link loadServiceConfig}, for a service's `main`: an invalid variable ends the process with
+ * its one-line message and exit code 1 instead of a stack trace.
+ */
+export function loadServiceConfigOrExit(
+  service: ServiceVariables,
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceConfig {
+  try {
+    return loadServiceConfig(service, env);
+  } catch (error) {
+    if (!(error instanceof ServiceConfigError)) throw error;
+    process.stderr.write(`invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** Checked here, where the variable is known: the messaging module would name only its option. */
+function environmentOf(appEnv: string | undefined, nodeEnv: string | undefined): string {
+  const [variable, value] = appEnv !== undefined ? ['APP_ENV', appEnv] : ['NODE_ENV', nodeEnv];
+  if (value === undefined) return 'development';
+  if (!/^[a-zA-Z0-9._-]{1,100}$/.test(value)) {
+    throw new ServiceConfigError(variable, 'must be 1-100 characters of [a-zA-Z0-9._-]', value);
+  }
+  return value;
 }
 
 function portOf(variable: string, value: string | undefined, fallback: number): number {
