@@ -47,7 +47,10 @@ export class DeadLetters {
         await this.store.outgoing.insert(manager, [plan.row]);
         this.scopes.scopeOf(queryRunner).wroteOutgoing = true;
       } else {
-        await this.store.incoming.enqueue(manager, queueConsumer(plan.queue), [plan.envelope], 0);
+        // The failed run marked its queue row handled; kept, it would swallow the replay as a duplicate.
+        const consumer = queueConsumer(plan.queue);
+        await this.store.incoming.forget(manager, letter.messageId, consumer);
+        await this.store.incoming.enqueue(manager, consumer, [plan.envelope], 0);
       }
       await this.store.deadLetters.delete(manager, [id]);
     });
