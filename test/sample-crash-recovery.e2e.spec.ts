@@ -3,7 +3,14 @@
 // both restarted.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { awaitOrder, call, placeOrder, settledWithHistory, type InvoiceView } from './support/sample-api.js';
+import {
+  awaitOrder,
+  call,
+  placeOrder,
+  poll,
+  settledWithHistory,
+  type InvoiceView,
+} from './support/sample-api.js';
 import { sampleEnvironment } from './support/sample-environment.js';
 import { freePort, startService, type ServiceProcess } from './support/service-process.js';
 
@@ -90,10 +97,7 @@ describe('sample services surviving crashes (separate processes, Kafka, PostgreS
     await expectEachSettledOnce(orders, billing, env, orderIds, [cancelled]);
     // Billing still invoices it (checked above); orders ignores the late payment and keeps the cancellation.
     const ignored = `payment outcome paid for order ${cancelled} ignored: order is cancelled`;
-    for (let i = 0; i < 300 && !orders.output().includes(ignored); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(orders.output()).toContain(ignored);
+    expect(await poll(orders.output, (output) => output.includes(ignored))).toContain(ignored);
     const order = await awaitOrder(orders.url, TENANT, cancelled, (o) => o.history.length === 2);
     expect(order.status).toBe('cancelled');
     expect(order.history.map((entry) => entry.status)).toEqual(['pending', 'cancelled']);

@@ -4,7 +4,7 @@
 // admin API (to its tenant only), and delivered by a replay once a migration widened the column.
 import { describe, expect, it } from '@jest/globals';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { awaitOrder, call, placeOrder, type InvoiceView } from './support/sample-api.js';
+import { awaitOrder, call, placeOrder, poll, type InvoiceView } from './support/sample-api.js';
 import { sampleEnvironment } from './support/sample-environment.js';
 import { useSample } from './support/service-process.js';
 
@@ -77,11 +77,10 @@ describe('a poison order in the orders topic (separate processes, Kafka, Postgre
     await publishOrderCreated({ orderId: poison, totalAmount: 100_000_000_000 });
     const healthy = await placeOrder(sample.orders.url, TENANT, CUSTOMER, 1, 20);
 
-    let letters: DeadLetterView[] = [];
-    for (let i = 0; i < 300 && letters.length === 0; i++) {
-      letters = await deadLetters(TENANT);
-      if (letters.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const letters = await poll(
+      () => deadLetters(TENANT),
+      (found) => found.length > 0,
+    );
     expect(letters).toEqual([
       expect.objectContaining({
         messageType: 'app_domain.orders.order-created',
@@ -112,14 +111,12 @@ describe('a poison order in the orders topic (separate processes, Kafka, Postgre
     await env.query(`ALTER TABLE "${env.schemas.billing}".invoices ALTER COLUMN amount TYPE numeric(16, 2)`);
     expect(await replay(letter!.id, TENANT)).toEqual({ status: 200, body: { replayed: letter!.id } });
 
-    let invoices: InvoiceView[] = [];
-    for (let i = 0; i < 300 && invoices.length === 0; i++) {
-      invoices = await invoicesOf(poison);
-      if (invoices.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(invoices).toEqual([
-      expect.objectContaining({ orderId: poison, amount: 100_000_000_000, status: 'declined' }),
-    ]);
+    expect(
+      await poll(
+        () => invoicesOf(poison),
+        (invoices) => invoices.length > 0,
+      ),
+    ).toEqual([expect.objectContaining({ orderId: poison, amount: 100_000_000_000, status: 'declined' })]);
     expect(await deadLetters()).toEqual([]);
   }, 120_000);
 });

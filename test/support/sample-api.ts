@@ -81,6 +81,24 @@ export async function awaitOrder(
   );
 }
 
+/**
+ * Reads every 100 ms until `done` holds for what `read` returns, or `timeoutMs` passed; returns the
+ * last value read, for the test to assert on.
+ */
+export async function poll<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
 /** Whether the order reached a status billing decides. */
 export const settled = (order: OrderView): boolean =>
   order.status === 'paid' || order.status === 'payment_failed';
