@@ -3,33 +3,18 @@
 // the lead and releases a message scheduled before the kill, exactly once.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { InMemoryBroker } from '@momentum/messaging';
-import type { OutboxModuleOptions } from '@momentum/outbox';
+import { FAST_NODES, balancedNodeOptions } from './support/balanced-nodes.js';
 import { eventually } from './support/eventually.js';
 import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
 import { adminQuery, databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
 import { startRelayProcess, type RelayProcess } from './support/relay-processes.js';
 import { ORDER_PLACED, OrderPlaced } from './support/test-messages.js';
 
-/** Short intervals, so election, release and failover take fractions of a second. */
-const NODES = {
-  schedulePollIntervalMs: 50,
-  leaderPollIntervalMs: 100,
-  heartbeatIntervalMs: 100,
-  staleAfterMs: 1_000,
-} as const;
-
 describe('leader failover after the leader process is killed', () => {
   const url = databaseUrl();
   const schema = uniqueSchema('leader_crash');
   const broker = new InMemoryBroker();
-  const options: OutboxModuleOptions = {
-    url,
-    schema,
-    autoCreate: true,
-    messageClasses: [OrderPlaced],
-    relay: { pollIntervalMs: 100 },
-    nodes: { mode: 'balanced', ...NODES },
-  };
+  const options = balancedNodeOptions(url, schema);
   let leader: RelayProcess | undefined;
   let survivor: OutboxTestApp | undefined;
 
@@ -57,7 +42,7 @@ describe('leader failover after the leader process is killed', () => {
     // The schema exists before the child starts (it does not create it).
     await (await startOutboxApp({ outbox: { ...options, nodes: { mode: 'solo' } }, broker })).close();
 
-    leader = startRelayProcess(broker, { schema, batchSize: 100, nodes: NODES });
+    leader = startRelayProcess(broker, { schema, batchSize: 100, nodes: FAST_NODES });
     await leader.ready;
     await eventually(async () => (await lockHolder()) !== undefined, 'the child process to lead', 10_000);
     const crashedHolder = await lockHolder();

@@ -2,7 +2,7 @@
 // once; when it goes away the other node takes over; rows of nodes that stopped heartbeating are reclaimed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InMemoryBroker } from '@momentum/messaging';
-import type { OutboxModuleOptions } from '@momentum/outbox';
+import { balancedNodeOptions } from './support/balanced-nodes.js';
 import { eventually } from './support/eventually.js';
 import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
 import { adminQuery, databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
@@ -12,20 +12,7 @@ describe('scheduling and node ownership with two nodes', () => {
   const url = databaseUrl();
   const schema = uniqueSchema('scheduling');
   const broker = new InMemoryBroker();
-  const options: OutboxModuleOptions = {
-    url,
-    schema,
-    autoCreate: true,
-    messageClasses: [OrderPlaced],
-    relay: { pollIntervalMs: 100 },
-    nodes: {
-      mode: 'balanced',
-      schedulePollIntervalMs: 50,
-      leaderPollIntervalMs: 100,
-      heartbeatIntervalMs: 100,
-      staleAfterMs: 1_000,
-    },
-  };
+  const options = balancedNodeOptions(url, schema);
   let nodes: OutboxTestApp[] = [];
 
   const sentIds = () => broker.records(ORDER_PLACED).map((record) => record.headers['ce_id']!);
