@@ -178,13 +178,13 @@ describe('batched inbox', () => {
     const app = await start();
     const inbox = app.app.get(DurableInbox);
     const [first, second, third] = [1, 2, 3].map((n) => orderPlacedEnvelope(`ahead-${n}`, `ahead-${n}`, n));
-    inbox.prepare([first!, second!, third!], CONSUMER);
+    inbox.prepare!([first!, second!, third!], CONSUMER);
     await eventually(async () => (await marks()).length === 3, 'the claims made ahead');
     expect((await marks()).every((row) => row.status === 'incoming' && row.owner_id !== 0)).toBe(true);
 
     let runs = 0;
     expect(await inbox.receive(first!, CONSUMER, async () => void runs++)).toBe(true);
-    inbox.forget([second!], CONSUMER);
+    inbox.forget!([second!], CONSUMER);
     // At shutdown: the third claim, announced but never received, is dropped too.
     await inbox.flush();
     expect(runs).toBe(1);

@@ -10,6 +10,11 @@ import { WriteCoalescer } from './write-coalescer.js';
 
 type ClaimKey = Pick<InboxClaim, 'id' | 'consumer'>;
 
+/** A claim made ahead of its delivery. */
+interface PreparedClaim extends ClaimKey {
+  readonly outcome: Promise<ClaimOutcome>;
+}
+
 /**
  * Claim (and mark) statements written at once: a fetched batch is claimed ahead in several
  * statements, and while one waits for the database the next can already be on its way; more did
@@ -34,7 +39,7 @@ export class BatchedInbox {
   /** Deliveries in this process not yet marked (or failed), by consumer and message id. */
   private readonly running = new Map<string, Promise<boolean>>();
   /** Claims made ahead of their deliveries (see {@link prepare}), by consumer and message id. */
-  private readonly prepared = new Map<string, Promise<ClaimOutcome>>();
+  private readonly prepared = new Map<string, PreparedClaim>();
 
   constructor(
     store: MessageStore,
@@ -70,16 +75,16 @@ export class BatchedInbox {
     for (const envelope of envelopes) {
       const key = deliveryKey(consumer, envelope.id);
       if (this.prepared.has(key) || this.running.has(key)) continue;
-      const claim = this.claim(envelope, consumer);
+      const outcome = this.claim(envelope, consumer);
       // Its delivery sees a failed claim; one that is forgotten has nothing to report.
-      claim.catch(() => undefined);
-      this.prepared.set(key, claim);
+      outcome.catch(() => undefined);
+      this.prepared.set(key, { id: envelope.id, consumer, outcome });
     }
   }
 
   /** Drops the claims made ahead for messages that will not be received after all. */
   forget(envelopes: readonly Envelope[], consumer: string): void {
-    for (const envelope of envelopes) void this.release(consumer, envelope.id);
+    for (const envelope of envelopes) void this.release(deliveryKey(consumer, envelope.id));
   }
 
   /** See `MessageInbox.receive`. */
@@ -88,7 +93,7 @@ export class BatchedInbox {
     // Handled (or found a duplicate) here already: this one is a duplicate too; failed: try it.
     for (let earlier = this.running.get(key); earlier; earlier = this.running.get(key))
       if (await succeeded(earlier)) return false;
-    const delivery = this.deliver(envelope, consumer, handle);
+    const delivery = this.deliver(envelope, consumer, key, handle);
     // Later deliveries of the message wait until its mark is written, not only until it is handled.
     const settled = delivery.then(async ({ marked }) => {
       await marked;
@@ -105,10 +110,11 @@ export class BatchedInbox {
   private async deliver(
     envelope: Envelope,
     consumer: string,
+    inFlightKey: string,
     handle: () => Promise<void>,
   ): Promise<{ fresh: boolean; marked: Promise<void> }> {
     const key: ClaimKey = { id: envelope.id, consumer };
-    const outcome = await (this.takePrepared(key) ?? this.claim(envelope, consumer));
+    const outcome = await (this.takePrepared(inFlightKey)?.outcome ?? this.claim(envelope, consumer));
     if (outcome === 'handled') return { fresh: false, marked: Promise.resolve() };
     if (outcome === 'busy') throw new MessageBusyError(envelope.id, consumer);
     try {
@@ -140,31 +146,26 @@ export class BatchedInbox {
       });
   }
 
-  private takePrepared(key: ClaimKey): Promise<ClaimOutcome> | undefined {
-    const mapKey = deliveryKey(key.consumer, key.id);
-    const claim = this.prepared.get(mapKey);
-    if (claim) this.prepared.delete(mapKey);
+  private takePrepared(key: string): PreparedClaim | undefined {
+    const claim = this.prepared.get(key);
+    if (claim) this.prepared.delete(key);
     return claim;
   }
 
   /** Drops a claim made ahead, once it is made, if it was this node's to drop. */
-  private async release(consumer: string, id: string): Promise<void> {
-    const claim = this.takePrepared({ id, consumer });
-    if (!claim || (await claim.catch(() => undefined)) !== 'claimed') return;
+  private async release(key: string): Promise<void> {
+    const claim = this.takePrepared(key);
+    if (!claim || (await claim.outcome.catch(() => undefined)) !== 'claimed') return;
     await this.drops
-      .add({ id, consumer })
+      .add({ id: claim.id, consumer: claim.consumer })
       .catch((error: Error) =>
-        this.logger.warn(`inbox: could not drop the claim of ${id}: ${error.message}`),
+        this.logger.warn(`inbox: could not drop the claim of ${claim.id}: ${error.message}`),
       );
   }
 
   /** Drops the claims made ahead and writes the marks and drops still pending (before the database closes). */
   async flush(): Promise<void> {
-    const prepared = [...this.prepared.keys()].map((key) => {
-      const [consumer, id] = key.split('\u0000') as [string, string];
-      return this.release(consumer, id);
-    });
-    await Promise.all(prepared);
+    await Promise.all([...this.prepared.keys()].map((key) => this.release(key)));
     await Promise.all([this.claims.flush(), this.marks.flush(), this.drops.flush()]);
   }
 }

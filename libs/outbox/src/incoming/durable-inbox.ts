@@ -29,6 +29,13 @@ export const REPLAY_FOR_HEADER = 'momentum-replay-for';
 @Injectable()
 export class DurableInbox implements MessageInbox {
   private readonly batched: BatchedInbox | undefined;
+  /**
+   * See `MessageInbox.prepare`: only the batched inbox takes announcements (it claims the messages
+   * ahead); left undefined otherwise, so transports do not open records ahead for nothing.
+   */
+  readonly prepare?: (envelopes: readonly Envelope[], consumer: string) => void;
+  /** See `MessageInbox.forget`; with {@link prepare}. */
+  readonly forget?: (envelopes: readonly Envelope[], consumer: string) => void;
 
   constructor(
     @Inject(Outbox) private readonly outbox: Outbox,
@@ -36,20 +43,15 @@ export class DurableInbox implements MessageInbox {
     @Inject(NodeIdentity) node: NodeIdentity,
     @Inject(RESOLVED_OUTBOX_OPTIONS) private readonly options: ResolvedOutboxOptions,
   ) {
-    if (options.inbox.mode === 'batched') this.batched = new BatchedInbox(store, node, options.inbox);
-  }
-
-  /** See `MessageInbox.prepare`: the batched inbox claims the messages ahead, in shared statements. */
-  prepare(envelopes: readonly Envelope[], consumer: string): void {
-    this.batched?.prepare(
-      envelopes.filter((envelope) => isFor(envelope, consumer)),
-      consumer,
-    );
-  }
-
-  /** See `MessageInbox.forget`. */
-  forget(envelopes: readonly Envelope[], consumer: string): void {
-    this.batched?.forget(envelopes, consumer);
+    if (options.inbox.mode !== 'batched') return;
+    const batched = new BatchedInbox(store, node, options.inbox);
+    this.batched = batched;
+    this.prepare = (envelopes, consumer) =>
+      batched.prepare(
+        envelopes.filter((envelope) => isFor(envelope, consumer)),
+        consumer,
+      );
+    this.forget = (envelopes, consumer) => batched.forget(envelopes, consumer);
   }
 
   /** Writes what the batched inbox still holds; called at shutdown, before the database closes. */

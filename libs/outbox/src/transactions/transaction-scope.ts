@@ -21,8 +21,6 @@ export class TransactionScope {
   wroteOutgoing = false;
   readonly outcome: Promise<TransactionOutcome>;
   private readonly pending: PendingRow[] = [];
-  /** Rows written into the transaction, waiting for it to end. */
-  private readonly written: PendingRow[] = [];
   private settle!: (outcome: TransactionOutcome) => void;
   private settled = false;
 
@@ -35,14 +33,17 @@ export class TransactionScope {
    * was dropped (the transaction, or the savepoint it was enlisted in, rolled back).
    */
   enlist(row: OutgoingRow): Promise<boolean> {
-    return new Promise((settle) => this.pending.push({ row, depth: depthOf(this.queryRunner), settle }));
+    return new Promise((settle) => {
+      this.pending.push({ row, depth: depthOf(this.queryRunner), settle });
+      // A row dropped by a savepoint's rollback has settled `false` already; the others share the
+      // transaction's fate (a commit writes every row still held).
+      void this.outcome.then((outcome) => settle(outcome === 'committed'));
+    });
   }
 
   /** Takes the held rows, to be written now. */
   takePending(): OutgoingRow[] {
-    const taken = this.pending.splice(0);
-    this.written.push(...taken);
-    return taken.map((pending) => pending.row);
+    return this.pending.splice(0).map((pending) => pending.row);
   }
 
   /** A savepoint at `depth` was released: its rows now belong to the enclosing level. */
@@ -61,8 +62,6 @@ export class TransactionScope {
   finish(outcome: TransactionOutcome): boolean {
     if (this.settled) return false;
     this.settled = true;
-    for (const row of this.written.splice(0)) row.settle(outcome === 'committed');
-    for (const row of this.pending.splice(0)) row.settle(false);
     this.settle(outcome);
     return true;
   }
