@@ -17,7 +17,7 @@ import { ObservedKafkaTransport } from './support/observed-kafka-transport.js';
 import { ratio, type Benchmark, type BenchResult } from './support/report.js';
 
 const TRANSACTIONS_PER_ROUND = 1_000;
-const WRITE_ROUNDS = 7;
+const WRITE_ROUNDS = Number(process.env.BENCH_WRITE_ROUNDS ?? 7);
 const BACKLOG = 100_000;
 /** The batch-size-1 drain is ~100× slower: a smaller backlog keeps it to about a minute. */
 const BATCH1_BACKLOG = Number(process.env.BENCH_RELAY_BATCH1_BACKLOG ?? 20_000);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import type { StatementConfig } from './pipelined-commit.js';
 import { queryRows } from './sql.js';
 
 /** The node-postgres client under a TypeORM query runner: it names, prepares and caches statements. */
 interface NamingClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: StatementConfig): Promise<{ rows: unknown[] }>;
 }
 
 /**
@@ -23,8 +24,14 @@ export class PreparedStatements {
   async rows<T>(manager: EntityManager, text: string, parameters: readonly unknown[]): Promise<T[]> {
     const client = this.prepared ? namingClientOf(manager) : undefined;
     if (!client) return queryRows<T>(manager, text, parameters);
-    const result = await client.query({ name: this.nameOf(text), text, values: [...parameters] });
+    const result = await client.query(this.statement(text, parameters));
     return result.rows as T[];
+  }
+
+  /** `text` with `parameters` as node-postgres runs it: named when statements are prepared. */
+  statement(text: string, parameters: readonly unknown[]): StatementConfig {
+    const values = [...parameters];
+    return this.prepared ? { name: this.nameOf(text), text, values } : { text, values };
   }
 
   /** A stable name per text: node-postgres refuses one name for two texts on a connection. */

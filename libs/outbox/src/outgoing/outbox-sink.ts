@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, OutgoingEnlistment, OutgoingMessageSink, TransportRecord } from '@momentum/messaging';
+import { commitPipelined, type PipeliningClient } from '../database/pipelined-commit.js';
 import { translateStoreError } from '../database/store-unavailable-error.js';
 import { OutboxRuntime } from '../module/outbox-runtime.js';
 import { MessageStore } from '../schema/message-store.js';
@@ -23,7 +24,10 @@ export class OutboxSink implements OutgoingMessageSink {
     @Inject(TransactionScopes) private readonly scopes: TransactionScopes,
     @Inject(OutboxRuntime) private readonly runtime: OutboxRuntime,
   ) {
-    scopes.flushWith((scope) => this.flush(scope));
+    scopes.writeWith({
+      flush: (scope) => this.flush(scope),
+      flushAndCommit: (scope, client) => this.flushAndCommit(scope, client),
+    });
   }
 
   async tryEnlist(
@@ -50,6 +54,17 @@ export class OutboxSink implements OutgoingMessageSink {
       throw translateStoreError(error);
     }
     scope.wroteOutgoing = true;
+  }
+
+  /** Writes what `scope` holds and commits its transaction, in one round trip. */
+  private async flushAndCommit(scope: TransactionScope, client: PipeliningClient): Promise<void> {
+    const rows = scope.takePending();
+    try {
+      await commitPipelined(client, this.store.outgoing.insertStatements(rows));
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+    scope.wroteOutgoing = rows.length > 0;
   }
 }
 

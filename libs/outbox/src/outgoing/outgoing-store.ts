@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { StatementConfig } from '../database/pipelined-commit.js';
 import type { PreparedStatements } from '../database/prepared-statements.js';
 import { queryRows } from '../database/sql.js';
 import type { StoreTables } from '../schema/store-tables.js';
@@ -59,6 +60,8 @@ const MAX_PREPARED_ROWS = 10;
 
 /** SQL over the `outgoing` table (the outbox). */
 export class OutgoingStore {
+  private readonly insertTexts = new Map<number, string>();
+
   constructor(
     private readonly t: StoreTables,
     private readonly statements: PreparedStatements,
@@ -66,6 +69,39 @@ export class OutgoingStore {
 
   /** Inserts `rows` in order, in `manager`'s transaction, with one statement per {@link ROWS_PER_STATEMENT}. */
   async insert(manager: EntityManager, rows: readonly OutgoingRow[]): Promise<void> {
+    for (const { text, parameters } of this.inserts(rows)) {
+      if (parameters.length <= MAX_PREPARED_ROWS * INSERT_COLUMNS)
+        await this.statements.rows(manager, text, parameters);
+      else await manager.query(text, parameters);
+    }
+  }
+
+  /** The statements {@link insert} runs, for a commit that sends them itself (see `commitPipelined`). */
+  insertStatements(rows: readonly OutgoingRow[]): StatementConfig[] {
+    return this.inserts(rows).map(({ text, parameters }) =>
+      parameters.length <= MAX_PREPARED_ROWS * INSERT_COLUMNS
+        ? this.statements.statement(text, parameters)
+        : { text, values: parameters },
+    );
+  }
+
+  /** The INSERT of `count` rows; kept per count, so a hot statement is built (and named) once. */
+  private insertText(count: number): string {
+    let text = this.insertTexts.get(count);
+    if (!text) {
+      const values = Array.from({ length: count }, (_, index) => {
+        const n = index * INSERT_COLUMNS;
+        return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::bytea, $${n + 7}, $${n + 8})`;
+      });
+      text = `INSERT INTO ${this.t.outgoing} (id, transport, topic, partition_key, headers, body, message_type, tenant_id)
+         VALUES ${values.join(', ')}`;
+      if (count <= MAX_PREPARED_ROWS) this.insertTexts.set(count, text);
+    }
+    return text;
+  }
+
+  private inserts(rows: readonly OutgoingRow[]): { text: string; parameters: unknown[] }[] {
+    const inserts: { text: string; parameters: unknown[] }[] = [];
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
       const parameters = chunk.flatMap((row) => [
@@ -78,15 +114,9 @@ export class OutgoingStore {
         row.messageType,
         row.tenantId ?? null,
       ]);
-      const values = chunk.map((_, index) => {
-        const n = index * INSERT_COLUMNS;
-        return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::bytea, $${n + 7}, $${n + 8})`;
-      });
-      const text = `INSERT INTO ${this.t.outgoing} (id, transport, topic, partition_key, headers, body, message_type, tenant_id)
-         VALUES ${values.join(', ')}`;
-      if (chunk.length <= MAX_PREPARED_ROWS) await this.statements.rows(manager, text, parameters);
-      else await manager.query(text, parameters);
+      inserts.push({ text: this.insertText(chunk.length), parameters });
     }
+    return inserts;
   }
 
   /**

@@ -94,7 +94,7 @@ export class Outbox {
     }
     try {
       const result = await AmbientTransactions.run({ queryRunner, inbox }, () => work(queryRunner));
-      await queryRunner.commitTransaction().catch((error: unknown) => {
+      await this.scopes.commit(queryRunner).catch((error: unknown) => {
         throw translateStoreError(error);
       });
       return result;

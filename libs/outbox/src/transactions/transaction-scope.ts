@@ -19,6 +19,8 @@ interface PendingRow {
 export class TransactionScope {
   /** Outbox rows were written: the relay is woken after commit. */
   wroteOutgoing = false;
+  /** The commit sends the held rows itself (see `TransactionScopes.commit`): no flush before it. */
+  commitsWithRows = false;
   readonly outcome: Promise<TransactionOutcome>;
   private readonly pending: PendingRow[] = [];
   private settle!: (outcome: TransactionOutcome) => void;
@@ -39,6 +41,11 @@ export class TransactionScope {
       // transaction's fate (a commit writes every row still held).
       void this.outcome.then((outcome) => settle(outcome === 'committed'));
     });
+  }
+
+  /** Whether rows are held, to be written at commit. */
+  holdsRows(): boolean {
+    return this.pending.length > 0;
   }
 
   /** Takes the held rows, to be written now. */

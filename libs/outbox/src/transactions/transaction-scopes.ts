@@ -5,10 +5,16 @@ import type {
   TransactionCommitEvent,
   TransactionRollbackEvent,
 } from 'typeorm';
+import { pipeliningClientOf, type PipeliningClient } from '../database/pipelined-commit.js';
 import { depthOf, TransactionScope, type TransactionOutcome } from './transaction-scope.js';
 
-/** Writes the rows a scope holds, inside its transaction, just before it commits. */
-export type ScopeFlusher = (scope: TransactionScope) => Promise<void>;
+/** Writes the rows a scope holds into its transaction: before TypeORM commits it, or with the commit. */
+export interface ScopeWriter {
+  /** Writes the held rows, just before the transaction commits. */
+  flush(scope: TransactionScope): Promise<void>;
+  /** Writes the held rows and commits, in one round trip on `client`. */
+  flushAndCommit(scope: TransactionScope, client: PipeliningClient): Promise<void>;
+}
 
 /**
  * Tracks a {@link TransactionScope} per open TypeORM transaction, whoever opened it (the module, an
@@ -21,11 +27,11 @@ export class TransactionScopes implements EntitySubscriberInterface {
   private readonly scopes = new WeakMap<QueryRunner, TransactionScope>();
   private readonly subscribed = new WeakSet<DataSource>();
   private readonly commitListeners: ((scope: TransactionScope) => void)[] = [];
-  private flusher: ScopeFlusher = async () => undefined;
+  private writer?: ScopeWriter;
 
-  /** Sets what writes a scope's held rows before commit (the outbox sink). */
-  flushWith(flusher: ScopeFlusher): void {
-    this.flusher = flusher;
+  /** Sets what writes a scope's held rows (the outbox sink). */
+  writeWith(writer: ScopeWriter): void {
+    this.writer = writer;
   }
 
   /** The scope of `queryRunner`'s open transaction, created on first use. */
@@ -37,6 +43,26 @@ export class TransactionScopes implements EntitySubscriberInterface {
       this.scopes.set(queryRunner, scope);
     }
     return scope;
+  }
+
+  /**
+   * Commits `queryRunner`'s transaction as `commitTransaction` does (same subscriber events), but
+   * when it holds outbox rows and its node-postgres client can pipeline, the rows' INSERT and the
+   * COMMIT go in one round trip: the outbox then costs a transaction no wait of its own. When the
+   * commit fails the transaction is still open to TypeORM: the caller rolls it back as usual.
+   */
+  async commit(queryRunner: QueryRunner): Promise<void> {
+    const scope = this.scopes.get(queryRunner);
+    const client = pipeliningClientOf(queryRunner);
+    if (!this.writer || !client || !scope?.holdsRows() || depthOf(queryRunner) !== 1)
+      return queryRunner.commitTransaction();
+    scope.commitsWithRows = true;
+    await queryRunner.broadcaster.broadcast('BeforeTransactionCommit');
+    await this.writer.flushAndCommit(scope, client);
+    const ended = queryRunner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+    ended.isTransactionActive = false;
+    ended.transactionDepth = 0;
+    await queryRunner.broadcaster.broadcast('AfterTransactionCommit');
   }
 
   /** Calls `listener` after each top-level commit of a transaction the outbox took part in. */
@@ -58,7 +84,7 @@ export class TransactionScopes implements EntitySubscriberInterface {
     if (!scope) return;
     const depth = depthOf(event.queryRunner);
     if (depth > 1) scope.savepointReleased(depth);
-    else await this.flusher(scope);
+    else if (!scope.commitsWithRows) await this.writer?.flush(scope);
   }
 
   beforeTransactionRollback(event: TransactionRollbackEvent): void {
