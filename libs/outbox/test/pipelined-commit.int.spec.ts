@@ -313,6 +313,47 @@ describe('the pipelined commit of outbox transactions (PostgreSQL)', () => {
     await expectOnlySent(['from-subscriber', 'from-work']);
   }, 30_000);
 
+  it('a message a subscriber publishes in beforeTransactionCommit commits even when the work published none', async () => {
+    const { outbox, bus } = await start();
+    const events = new TransactionEvents();
+    outbox.dataSource.subscribers.push(events);
+    events.beforeCommit = (event) =>
+      outbox.withManager(event.manager, () => bus.publish(new OrderPlaced('only-from-subscriber')));
+
+    await outbox.transaction(async (manager) => {
+      events.runner = manager.queryRunner;
+      await manager.query(`INSERT INTO "${schema}".orders (id) VALUES ('quiet-work')`);
+    });
+
+    expect(events.seen).toEqual(['beforeCommit(active=true)', 'afterCommit(active=false)']);
+    expect(await committedOrders()).toEqual(['quiet-work']);
+    await expectOnlySent(['only-from-subscriber']);
+  }, 30_000);
+
+  it('in a transaction TypeORM commits, a message published after the outbox wrote its rows fails the commit instead of being lost', async () => {
+    const { outbox, bus } = await start();
+    const events = new TransactionEvents();
+    outbox.dataSource.subscribers.push(events);
+    // Published once the outbox's own beforeTransactionCommit has taken the rows: too late to be written.
+    events.beforeCommit = async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await outbox.withManager(event.manager, () => bus.publish(new OrderPlaced('too-late')));
+    };
+
+    await expect(
+      outbox.dataSource.transaction(async (manager) => {
+        events.runner = manager.queryRunner;
+        await manager.query(`INSERT INTO "${schema}".orders (id) VALUES ('typeorm-work')`);
+        await outbox.withManager(manager, () => bus.publish(new OrderPlaced('typeorm-work')));
+      }),
+    ).rejects.toThrow(/published while its transaction was committing/);
+
+    expect(await committedOrders()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sent()).toEqual([]);
+    expect(announced).toEqual([]);
+  }, 30_000);
+
   it('a rolled-back savepoint drops the messages published inside it; a released one keeps them', async () => {
     const { outbox, bus } = await start();
     let watched: ReturnType<typeof watch> | undefined;

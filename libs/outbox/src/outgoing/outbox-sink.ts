@@ -46,7 +46,7 @@ export class OutboxSink implements OutgoingMessageSink {
 
   /** Writes what `scope` holds into its transaction (called just before it commits). */
   private async flush(scope: TransactionScope): Promise<void> {
-    const rows = scope.takePending();
+    const rows = scope.seal();
     if (rows.length === 0) return;
     try {
       await this.store.outgoing.insert(scope.queryRunner.manager, rows);
@@ -56,15 +56,15 @@ export class OutboxSink implements OutgoingMessageSink {
     scope.wroteOutgoing = true;
   }
 
-  /** Writes what `scope` holds and commits its transaction, in one round trip. */
-  private async flushAndCommit(scope: TransactionScope, client: PipeliningClient): Promise<void> {
-    const rows = scope.takePending();
+  /** Writes what `scope` holds, if any, and commits its transaction, in one round trip. */
+  private async flushAndCommit(scope: TransactionScope | undefined, client: PipeliningClient): Promise<void> {
+    const rows = scope?.seal() ?? [];
     try {
       await commitPipelined(client, this.store.outgoing.insertStatements(rows));
     } catch (error) {
       throw translateStoreError(error);
     }
-    scope.wroteOutgoing = rows.length > 0;
+    if (scope) scope.wroteOutgoing = rows.length > 0;
   }
 }
 

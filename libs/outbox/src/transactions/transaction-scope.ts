@@ -19,12 +19,12 @@ interface PendingRow {
 export class TransactionScope {
   /** Outbox rows were written: the relay is woken after commit. */
   wroteOutgoing = false;
-  /** The commit sends the held rows itself (see `TransactionScopes.commit`): no flush before it. */
-  commitsWithRows = false;
   readonly outcome: Promise<TransactionOutcome>;
   private readonly pending: PendingRow[] = [];
   private settle!: (outcome: TransactionOutcome) => void;
   private settled = false;
+  /** The rows were taken to be written with the commit: a later enlistment would never be written. */
+  private sealed = false;
 
   constructor(readonly queryRunner: QueryRunner) {
     this.outcome = new Promise((resolve) => (this.settle = resolve));
@@ -35,6 +35,11 @@ export class TransactionScope {
    * was dropped (the transaction, or the savepoint it was enlisted in, rolled back).
    */
   enlist(row: OutgoingRow): Promise<boolean> {
+    if (this.sealed)
+      throw new Error(
+        `Outbox: message ${row.id} (${row.messageType}) was published while its transaction was committing, ` +
+          'after the outbox had written its messages; publish before the commit',
+      );
     return new Promise((settle) => {
       this.pending.push({ row, depth: depthOf(this.queryRunner), settle });
       // A row dropped by a savepoint's rollback has settled `false` already; the others share the
@@ -43,13 +48,9 @@ export class TransactionScope {
     });
   }
 
-  /** Whether rows are held, to be written at commit. */
-  holdsRows(): boolean {
-    return this.pending.length > 0;
-  }
-
-  /** Takes the held rows, to be written now. */
-  takePending(): OutgoingRow[] {
+  /** Takes the held rows, to be written with the commit; enlisting after that throws. */
+  seal(): OutgoingRow[] {
+    this.sealed = true;
     return this.pending.splice(0).map((pending) => pending.row);
   }
 

@@ -12,8 +12,8 @@ import { depthOf, TransactionScope, type TransactionOutcome } from './transactio
 export interface ScopeWriter {
   /** Writes the held rows, just before the transaction commits. */
   flush(scope: TransactionScope): Promise<void>;
-  /** Writes the held rows and commits, in one round trip on `client`. */
-  flushAndCommit(scope: TransactionScope, client: PipeliningClient): Promise<void>;
+  /** Writes the rows `scope` holds, if any, and commits, in one round trip on `client`. */
+  flushAndCommit(scope: TransactionScope | undefined, client: PipeliningClient): Promise<void>;
 }
 
 /**
@@ -28,6 +28,8 @@ export class TransactionScopes implements EntitySubscriberInterface {
   private readonly subscribed = new WeakSet<DataSource>();
   private readonly commitListeners: ((scope: TransactionScope) => void)[] = [];
   private writer?: ScopeWriter;
+  /** Transactions committed by {@link commit}: it writes their rows after the commit events. */
+  private readonly selfCommitting = new WeakSet<QueryRunner>();
 
   /** Sets what writes a scope's held rows (the outbox sink). */
   writeWith(writer: ScopeWriter): void {
@@ -47,18 +49,21 @@ export class TransactionScopes implements EntitySubscriberInterface {
 
   /**
    * Commits `queryRunner`'s transaction as `commitTransaction` does (same subscriber events), but
-   * when it holds outbox rows and its node-postgres client can pipeline, the rows' INSERT and the
-   * COMMIT go in one round trip: the outbox then costs a transaction no wait of its own. When the
-   * commit fails the transaction is still open to TypeORM: the caller rolls it back as usual.
+   * when its node-postgres client can pipeline, the outbox rows' INSERT and the COMMIT go in one
+   * round trip: the outbox then costs a transaction no wait of its own. The rows are taken after
+   * every `beforeTransactionCommit` subscriber has finished, so messages those publish are written
+   * too. When the commit fails the transaction is still open to TypeORM: the caller rolls it back.
    */
   async commit(queryRunner: QueryRunner): Promise<void> {
-    const scope = this.scopes.get(queryRunner);
     const client = pipeliningClientOf(queryRunner);
-    if (!this.writer || !client || !scope?.holdsRows() || depthOf(queryRunner) !== 1)
-      return queryRunner.commitTransaction();
-    scope.commitsWithRows = true;
-    await queryRunner.broadcaster.broadcast('BeforeTransactionCommit');
-    await this.writer.flushAndCommit(scope, client);
+    if (!this.writer || !client || depthOf(queryRunner) !== 1) return queryRunner.commitTransaction();
+    this.selfCommitting.add(queryRunner);
+    try {
+      await queryRunner.broadcaster.broadcast('BeforeTransactionCommit');
+      await this.writer.flushAndCommit(this.scopes.get(queryRunner), client);
+    } finally {
+      this.selfCommitting.delete(queryRunner);
+    }
     const ended = queryRunner as unknown as { isTransactionActive: boolean; transactionDepth: number };
     ended.isTransactionActive = false;
     ended.transactionDepth = 0;
@@ -84,7 +89,7 @@ export class TransactionScopes implements EntitySubscriberInterface {
     if (!scope) return;
     const depth = depthOf(event.queryRunner);
     if (depth > 1) scope.savepointReleased(depth);
-    else if (!scope.commitsWithRows) await this.writer?.flush(scope);
+    else if (!this.selfCommitting.has(event.queryRunner)) await this.writer?.flush(scope);
   }
 
   beforeTransactionRollback(event: TransactionRollbackEvent): void {
