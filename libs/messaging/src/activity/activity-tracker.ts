@@ -13,7 +13,7 @@ export type ActivityListener = (record: ActivityRecord) => void;
 export class ActivityTracker {
   private readonly listeners = new Set<ActivityListener>();
   private readonly sources = new Set<ActivitySource>();
-  private readonly running = new Map<number, string>();
+  private readonly running = new Map<number, string | (() => string)>();
   private nextRunId = 0;
 
   /** Announces a step to every listener. A listener that throws does not disturb the bus. */
@@ -40,8 +40,11 @@ export class ActivityTracker {
     this.sources.add(source);
   }
 
-  /** Runs `work`, counting it as in flight (with `description`) until it settles. */
-  async track<T>(description: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work`, counting it as in flight (with `description`) until it settles. A description
+   * given as a function is built only when {@link inFlight} asks (per-record work stays cheap).
+   */
+  async track<T>(description: string | (() => string), work: () => Promise<T>): Promise<T> {
     const id = this.nextRunId++;
     this.running.set(id, description);
     try {
@@ -53,6 +56,9 @@ export class ActivityTracker {
 
   /** Descriptions of all unfinished work: running executions and every source's backlog. */
   inFlight(): string[] {
-    return [...this.running.values(), ...[...this.sources].flatMap((source) => source.inFlight())];
+    const running = [...this.running.values()].map((description) =>
+      typeof description === 'string' ? description : description(),
+    );
+    return [...running, ...[...this.sources].flatMap((source) => source.inFlight())];
   }
 }

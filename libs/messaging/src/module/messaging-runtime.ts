@@ -119,7 +119,7 @@ export class MessagingRuntime
         topics: [...topics],
         handle: (record) =>
           this.tracker.track(
-            `${transport.name}:${record.topic} record ${record.partition}@${record.offset}`,
+            () => `${transport.name}:${record.topic} record ${record.partition}@${record.offset}`,
             () => this.consumer.handle(transport, record),
           ),
         prepare: (records) => this.consumer.prepare(records),

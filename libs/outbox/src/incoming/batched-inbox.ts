@@ -5,6 +5,7 @@ import { translateStoreError } from '../database/store-unavailable-error.js';
 import type { NodeIdentity } from '../nodes/node-identity.js';
 import type { MessageStore } from '../schema/message-store.js';
 import type { ClaimOutcome, InboxClaim } from './incoming-store.js';
+import { DeliveryTable } from './delivery-table.js';
 import { MessageBusyError } from './message-busy-error.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
@@ -14,6 +15,14 @@ type ClaimKey = Pick<InboxClaim, 'id' | 'consumer'>;
 interface PreparedClaim extends ClaimKey {
   readonly outcome: Promise<ClaimOutcome>;
 }
+
+/** A delivery's result: whether the message was new, and when its mark is written. */
+interface Delivered {
+  readonly fresh: boolean;
+  readonly marked: Promise<void>;
+}
+
+const DUPLICATE: Delivered = { fresh: false, marked: Promise.resolve() };
 
 /**
  * Claim (and mark) statements written at once: a fetched batch is claimed ahead in several
@@ -37,9 +46,9 @@ export class BatchedInbox {
   private readonly marks: WriteCoalescer<ClaimKey, undefined>;
   private readonly drops: WriteCoalescer<ClaimKey, undefined>;
   /** Deliveries in this process not yet marked (or failed), by consumer and message id. */
-  private readonly running = new Map<string, Promise<boolean>>();
+  private readonly running = new DeliveryTable<Promise<Delivered>>();
   /** Claims made ahead of their deliveries (see {@link prepare}), by consumer and message id. */
-  private readonly prepared = new Map<string, PreparedClaim>();
+  private readonly prepared = new DeliveryTable<PreparedClaim>();
 
   constructor(
     store: MessageStore,
@@ -49,7 +58,10 @@ export class BatchedInbox {
     const manager = store.dataSource.manager;
     const batch = options.batchSize;
     this.claims = new WriteCoalescer(
-      (claims) => store.incoming.claimForInbox(manager, claims, this.node.id),
+      (claims) =>
+        store.incoming.claimForInbox(manager, claims, this.node.id).catch((error: unknown) => {
+          throw translateStoreError(error);
+        }),
       batch,
       STATEMENTS_IN_FLIGHT,
     );
@@ -73,49 +85,49 @@ export class BatchedInbox {
    */
   prepare(envelopes: readonly Envelope[], consumer: string): void {
     for (const envelope of envelopes) {
-      const key = deliveryKey(consumer, envelope.id);
-      if (this.prepared.has(key) || this.running.has(key)) continue;
+      const { id } = envelope;
+      if (this.prepared.get(consumer, id) || this.running.get(consumer, id)) continue;
       const outcome = this.claim(envelope, consumer);
       // Its delivery sees a failed claim; one that is forgotten has nothing to report.
       outcome.catch(() => undefined);
-      this.prepared.set(key, { id: envelope.id, consumer, outcome });
+      this.prepared.set(consumer, id, { id, consumer, outcome });
     }
   }
 
   /** Drops the claims made ahead for messages that will not be received after all. */
   forget(envelopes: readonly Envelope[], consumer: string): void {
-    for (const envelope of envelopes) void this.release(deliveryKey(consumer, envelope.id));
+    for (const envelope of envelopes) void this.release(this.prepared.take(consumer, envelope.id));
   }
 
   /** See `MessageInbox.receive`. */
   async receive(envelope: Envelope, consumer: string, handle: () => Promise<void>): Promise<boolean> {
-    const key = deliveryKey(consumer, envelope.id);
+    const { id } = envelope;
     // Handled (or found a duplicate) here already: this one is a duplicate too; failed: try it.
-    for (let earlier = this.running.get(key); earlier; earlier = this.running.get(key))
-      if (await succeeded(earlier)) return false;
-    const delivery = this.deliver(envelope, consumer, key, handle);
+    for (let earlier = this.running.get(consumer, id); earlier; earlier = this.running.get(consumer, id))
+      if (await markedOrFailed(earlier)) return false;
+    const delivery = this.deliver(envelope, consumer, handle);
     // Later deliveries of the message wait until its mark is written, not only until it is handled.
-    const settled = delivery.then(async ({ marked }) => {
-      await marked;
-      return true;
-    });
-    this.running.set(key, settled);
-    const forget = () => {
-      if (this.running.get(key) === settled) this.running.delete(key);
-    };
-    settled.then(forget, forget);
-    return (await delivery).fresh;
+    this.running.set(consumer, id, delivery);
+    let delivered: Delivered;
+    try {
+      delivered = await delivery;
+    } catch (error) {
+      this.running.deleteIf(consumer, id, delivery);
+      throw error;
+    }
+    void delivered.marked.then(() => this.running.deleteIf(consumer, id, delivery));
+    return delivered.fresh;
   }
 
   private async deliver(
     envelope: Envelope,
     consumer: string,
-    inFlightKey: string,
     handle: () => Promise<void>,
-  ): Promise<{ fresh: boolean; marked: Promise<void> }> {
+  ): Promise<Delivered> {
     const key: ClaimKey = { id: envelope.id, consumer };
-    const outcome = await (this.takePrepared(inFlightKey)?.outcome ?? this.claim(envelope, consumer));
-    if (outcome === 'handled') return { fresh: false, marked: Promise.resolve() };
+    const outcome = await (this.prepared.take(consumer, envelope.id)?.outcome ??
+      this.claim(envelope, consumer));
+    if (outcome === 'handled') return DUPLICATE;
     if (outcome === 'busy') throw new MessageBusyError(envelope.id, consumer);
     try {
       await handle();
@@ -139,22 +151,16 @@ export class BatchedInbox {
   }
 
   private claim(envelope: Envelope, consumer: string): Promise<ClaimOutcome> {
-    return this.claims
-      .add({ id: envelope.id, consumer, messageType: envelope.type, tenantId: envelope.tenantId })
-      .catch((error: unknown) => {
-        throw translateStoreError(error);
-      });
-  }
-
-  private takePrepared(key: string): PreparedClaim | undefined {
-    const claim = this.prepared.get(key);
-    if (claim) this.prepared.delete(key);
-    return claim;
+    return this.claims.add({
+      id: envelope.id,
+      consumer,
+      messageType: envelope.type,
+      tenantId: envelope.tenantId,
+    });
   }
 
   /** Drops a claim made ahead, once it is made, if it was this node's to drop. */
-  private async release(key: string): Promise<void> {
-    const claim = this.takePrepared(key);
+  private async release(claim: PreparedClaim | undefined): Promise<void> {
     if (!claim || (await claim.outcome.catch(() => undefined)) !== 'claimed') return;
     await this.drops
       .add({ id: claim.id, consumer: claim.consumer })
@@ -165,20 +171,20 @@ export class BatchedInbox {
 
   /** Drops the claims made ahead and writes the marks and drops still pending (before the database closes). */
   async flush(): Promise<void> {
-    await Promise.all([...this.prepared.keys()].map((key) => this.release(key)));
+    await Promise.all(
+      this.prepared.values().map((claim) => this.release(this.prepared.take(claim.consumer, claim.id))),
+    );
     await Promise.all([this.claims.flush(), this.marks.flush(), this.drops.flush()]);
   }
 }
 
-/** Whether `promise` resolves (true) or rejects (false). */
-function succeeded(promise: Promise<unknown>): Promise<boolean> {
-  return promise.then(
-    () => true,
+/** Whether an earlier delivery succeeded (once its mark is written) or failed. */
+function markedOrFailed(delivery: Promise<Delivered>): Promise<boolean> {
+  return delivery.then(
+    async ({ marked }) => {
+      await marked;
+      return true;
+    },
     () => false,
   );
-}
-
-/** A delivery's key in this process: consumer and message id. */
-function deliveryKey(consumer: string, id: string): string {
-  return `${consumer}\u0000${id}`;
 }

@@ -72,10 +72,12 @@ export class IncomingStore {
     ownerId: number,
   ): Promise<ClaimOutcome[]> {
     if (claims.length === 0) return [];
-    const rows = await queryRows<{ id: string; consumer: string; claimed: boolean; status: string | null }>(
+    // Only the claims not made come back (by their position): normally none.
+    const refused = await queryRows<{ position: string; status: string | null }>(
       manager,
       `WITH ${ASYNC_COMMIT}, input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(id, consumer, message_type, tenant_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+           WITH ORDINALITY AS x(id, consumer, message_type, tenant_id, position)
        ), claimed AS (
          INSERT INTO ${this.t.incoming} AS i (id, consumer, status, owner_id, message_type, tenant_id)
          SELECT id, consumer, 'incoming', $5, message_type, tenant_id FROM input, async_commit ORDER BY id, consumer
@@ -85,12 +87,10 @@ export class IncomingStore {
                 OR NOT EXISTS (SELECT 1 FROM ${this.t.nodes} n WHERE n.id = i.owner_id))
          RETURNING i.id, i.consumer
        )
-       SELECT x.id, x.consumer, c.id IS NOT NULL AS claimed,
-         CASE WHEN c.id IS NULL THEN
-           (SELECT e.status FROM ${this.t.incoming} e WHERE e.id = x.id AND e.consumer = x.consumer)
-         END AS status
+       SELECT x.position,
+         (SELECT e.status FROM ${this.t.incoming} e WHERE e.id = x.id AND e.consumer = x.consumer) AS status
        FROM input x
-       LEFT JOIN claimed c ON c.id = x.id AND c.consumer = x.consumer`,
+       WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE c.id = x.id AND c.consumer = x.consumer)`,
       [
         claims.map((claim) => claim.id),
         claims.map((claim) => claim.consumer),
@@ -99,13 +99,10 @@ export class IncomingStore {
         ownerId,
       ],
     );
-    const outcomes = new Map(
-      rows.map((row): [string, ClaimOutcome] => [
-        claimKey(row.id, row.consumer),
-        row.claimed ? 'claimed' : row.status === 'handled' ? 'handled' : 'busy',
-      ]),
-    );
-    return claims.map((claim) => outcomes.get(claimKey(claim.id, claim.consumer)) ?? 'busy');
+    const outcomes: ClaimOutcome[] = claims.map(() => 'claimed');
+    for (const { position, status } of refused)
+      outcomes[Number(position) - 1] = status === 'handled' ? 'handled' : 'busy';
+    return outcomes;
   }
 
   /**
@@ -313,8 +310,4 @@ export class IncomingStore {
   async releaseOwner(manager: EntityManager, ownerId: number): Promise<void> {
     await manager.query(`UPDATE ${this.t.incoming} SET owner_id = 0 WHERE owner_id = $1`, [ownerId]);
   }
-}
-
-function claimKey(id: string, consumer: string): string {
-  return `${consumer}\u0000${id}`;
 }
