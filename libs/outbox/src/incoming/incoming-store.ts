@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { PreparedStatements } from '../database/prepared-statements.js';
 import { queryRows } from '../database/sql.js';
 import type { StoreTables } from '../schema/store-tables.js';
+import { repeatedValues } from './repeated-values.js';
 import type { StoredEnvelope } from './stored-envelope.js';
 
 /** Consumer name of the rows of durable local queue `queue`. */
@@ -32,6 +33,15 @@ export type ClaimOutcome = 'claimed' | 'handled' | 'busy';
  * crash can only make a message run again, never lose one: the batched inbox's claims and marks.
  */
 const ASYNC_COMMIT = `async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS setting)`;
+
+/** The (id, consumer) pairs of claims, from the parameters {@link claimKeys} gives ($1 to $3). */
+const CLAIM_KEYS = `(SELECT k.id, ($3::text[])[k.c] AS consumer FROM unnest($1::text[], $2::int[]) AS k(id, c))`;
+
+/** Parameters $1 to $3 of {@link CLAIM_KEYS}: ids, consumer positions, distinct consumers. */
+function claimKeys(claims: readonly Pick<InboxClaim, 'id' | 'consumer'>[]): unknown[] {
+  const consumers = repeatedValues(claims.map((claim) => claim.consumer));
+  return [claims.map((claim) => claim.id), consumers.positions, consumers.distinct];
+}
 
 /** SQL over the `incoming` table: inbox marks, durable-queue rows and scheduled messages. */
 export class IncomingStore {
@@ -72,15 +82,19 @@ export class IncomingStore {
     ownerId: number,
   ): Promise<ClaimOutcome[]> {
     if (claims.length === 0) return [];
+    const consumers = repeatedValues(claims.map((claim) => claim.consumer));
+    const types = repeatedValues(claims.map((claim) => claim.messageType));
+    const tenants = repeatedValues(claims.map((claim) => claim.tenantId ?? null));
     // Only the claims not made come back (by their position): normally none.
     const refused = await queryRows<{ position: string; status: string | null }>(
       manager,
       `WITH ${ASYNC_COMMIT}, input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-           WITH ORDINALITY AS x(id, consumer, message_type, tenant_id, position)
+         SELECT x.id, ($5::text[])[x.c] AS consumer, ($6::text[])[x.m] AS message_type,
+                ($7::text[])[x.t] AS tenant_id, x.position
+         FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) WITH ORDINALITY AS x(id, c, m, t, position)
        ), claimed AS (
          INSERT INTO ${this.t.incoming} AS i (id, consumer, status, owner_id, message_type, tenant_id)
-         SELECT id, consumer, 'incoming', $5, message_type, tenant_id FROM input, async_commit ORDER BY id, consumer
+         SELECT id, consumer, 'incoming', $8, message_type, tenant_id FROM input, async_commit ORDER BY id, consumer
          ON CONFLICT (id, consumer) DO UPDATE SET owner_id = EXCLUDED.owner_id, received_at = now()
          WHERE i.status = 'incoming'
            AND (i.owner_id IN (0, EXCLUDED.owner_id)
@@ -93,9 +107,12 @@ export class IncomingStore {
        WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE c.id = x.id AND c.consumer = x.consumer)`,
       [
         claims.map((claim) => claim.id),
-        claims.map((claim) => claim.consumer),
-        claims.map((claim) => claim.messageType),
-        claims.map((claim) => claim.tenantId ?? null),
+        consumers.positions,
+        types.positions,
+        tenants.positions,
+        consumers.distinct,
+        types.distinct,
+        tenants.distinct,
         ownerId,
       ],
     );
@@ -120,10 +137,10 @@ export class IncomingStore {
     await manager.query(
       `WITH ${ASYNC_COMMIT}
        UPDATE ${this.t.incoming} i
-       SET status = 'handled', owner_id = 0, keep_until = now() + $4::int * interval '1 millisecond'
-       FROM unnest($1::text[], $2::text[]) AS x(id, consumer), async_commit
-       WHERE i.id = x.id AND i.consumer = x.consumer AND i.status = 'incoming' AND i.owner_id = $3`,
-      [claims.map((claim) => claim.id), claims.map((claim) => claim.consumer), ownerId, keepMs],
+       SET status = 'handled', owner_id = 0, keep_until = now() + $5::int * interval '1 millisecond'
+       FROM ${CLAIM_KEYS} AS x, async_commit
+       WHERE i.id = x.id AND i.consumer = x.consumer AND i.status = 'incoming' AND i.owner_id = $4`,
+      [...claimKeys(claims), ownerId, keepMs],
     );
   }
 
@@ -137,9 +154,9 @@ export class IncomingStore {
     await manager.query(
       `WITH ${ASYNC_COMMIT}
        DELETE FROM ${this.t.incoming} i
-       USING unnest($1::text[], $2::text[]) AS x(id, consumer), async_commit
-       WHERE i.id = x.id AND i.consumer = x.consumer AND i.status = 'incoming' AND i.owner_id = $3`,
-      [claims.map((claim) => claim.id), claims.map((claim) => claim.consumer), ownerId],
+       USING ${CLAIM_KEYS} AS x, async_commit
+       WHERE i.id = x.id AND i.consumer = x.consumer AND i.status = 'incoming' AND i.owner_id = $4`,
+      [...claimKeys(claims), ownerId],
     );
   }
 

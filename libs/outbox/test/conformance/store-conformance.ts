@@ -257,6 +257,42 @@ export function describeStoreConformance(label: string, open: () => Promise<Stor
         ]);
       });
 
+      it('inbox claims of several consumers, types and tenants in one statement keep each row its own values', async () => {
+        const me = await store.nodes.register(manager, 'me');
+        const claims = [
+          { id: 'x1', consumer: 'mixed-a', messageType: 'paid', tenantId: 'tenant-1' },
+          { id: 'x1', consumer: 'mixed-b', messageType: 'paid' },
+          { id: 'x2', consumer: 'mixed-a', messageType: 'refunded', tenantId: 'tenant-2' },
+          { id: 'x3', consumer: 'mixed-b', messageType: 'refunded', tenantId: 'tenant-1' },
+        ];
+        expect(await store.incoming.claimForInbox(manager, claims, me)).toEqual([
+          'claimed',
+          'claimed',
+          'claimed',
+          'claimed',
+        ]);
+        await store.incoming.markClaimsHandled(manager, [claims[1]!, claims[2]!], me, 60_000);
+        await store.incoming.releaseClaims(manager, [claims[3]!], me);
+        const rows = await manager.query(
+          `SELECT id, consumer, message_type, tenant_id, status FROM ${store.tables.incoming}
+           WHERE consumer LIKE 'mixed-%' ORDER BY id, consumer`,
+        );
+        expect(rows).toEqual([
+          { id: 'x1', consumer: 'mixed-a', message_type: 'paid', tenant_id: 'tenant-1', status: 'incoming' },
+          { id: 'x1', consumer: 'mixed-b', message_type: 'paid', tenant_id: null, status: 'handled' },
+          {
+            id: 'x2',
+            consumer: 'mixed-a',
+            message_type: 'refunded',
+            tenant_id: 'tenant-2',
+            status: 'handled',
+          },
+        ]);
+        expect(await store.incoming.claimForInbox(manager, [claims[2]!, claims[0]!, claims[3]!], me)).toEqual(
+          ['handled', 'claimed', 'claimed'],
+        );
+      });
+
       it('purges batched-inbox claims nobody owns once older than the retention, and nothing else', async () => {
         const me = await store.nodes.register(manager, 'me');
         const claim = (id: string) => ({ id, consumer: 'abandoned', messageType: 'paid' });
