@@ -72,6 +72,25 @@ describe('OffsetTracker', () => {
     expect(tracker.commitPoint()).toBe(String(big + 1n));
   });
 
+  it('keeps its place across 2^53, where offsets stop being exact numbers', () => {
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const offsets = [safe - 1n, safe, safe + 1n, safe + 2n].map(String);
+    const tracker = new OffsetTracker();
+    offsets.forEach((offset) => tracker.track(offset));
+    tracker.finish(offsets[0]!);
+    tracker.finish(offsets[2]!);
+    expect(tracker.commitPoint()).toBe(offsets[1]);
+    expect(tracker.unfinishedOffsets()).toEqual([offsets[1], offsets[3]]);
+    tracker.finish(offsets[1]!);
+    expect(tracker.commitPoint()).toBe(offsets[3]);
+    tracker.committedAt(offsets[3]!);
+    expect(tracker.track(offsets[2]!)).toBe(false);
+    tracker.finish(offsets[3]!);
+    expect(tracker.commitPoint()).toBe(String(safe + 3n));
+    tracker.coverThrough(String(safe + 9n));
+    expect(tracker.commitPoint()).toBe(String(safe + 10n));
+  });
+
   it('never moves the commit point backwards', () => {
     const tracker = tracking(0);
     tracker.finish('0');
