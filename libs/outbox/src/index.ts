@@ -16,6 +16,7 @@ export { OUTBOX_DATA_SOURCE } from './module/outbox-data-source.js';
 
 export { Outbox, type OutboxTransactionOptions } from './transactions/outbox.service.js';
 export { MessageStoreUnavailableError } from './database/store-unavailable-error.js';
+export { CommitOutcomeUnknownError } from './transactions/commit-outcome-unknown-error.js';
 export { pgliteDataSource, type PgliteDataSourceOptions } from './database/owned-data-source.js';
 
 export { DeadLetters } from './dead-letters/dead-letters.service.js';

@@ -1,6 +1,7 @@
 // Dead-letter API on PostgreSQL beyond a single replay: `list` bounded by `since` and `until`,
 // `replayMany` sending several letters back (each handled once, all removed, unreplayable ones
-// left alone), and replaying the dead letter of a durable local queue.
+// left alone), a replay through the outbox waking the relay at once, and replaying the dead letter
+// of a durable local queue.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { EventHandler, MessageContext, NonRetryableError } from '@momentum/messaging';
@@ -133,6 +134,34 @@ describe('dead letters: windows, bulk replay and durable queues', () => {
     expect((await applied()).sort()).toEqual(['bad-1', 'bad-2', 'bad-3', 'bad-4', 'good-1']);
     expect((await billing.deadLetters.list()).map((letter) => letter.id)).toEqual([junk!.id]);
     expect(await billing.deadLetters.replayMany()).toBe(0);
+  }, 30_000);
+
+  it('wakes the relay when a replay commits, so the message goes back without waiting for a poll', async () => {
+    const schema = apps.schema('dl_wake');
+    const billing = await apps.start({
+      outbox: { url, schema, autoCreate: true, nodes: { mode: 'solo' }, relay: { pollIntervalMs: 60_000 } },
+      serviceName: 'billing',
+      providers: [AppliedOrders],
+    });
+    await adminQuery(createAppliedTable(schema));
+    appliedConfig.schema = schema;
+    let failing = true;
+    appliedConfig.afterWrite = async (event) => {
+      if (failing) throw new BillingRejectedError(`cannot bill ${event.orderId}`);
+    };
+    await billing.outbox.transaction(() => billing.bus.publish(new OrderPlaced('wake-1'), { id: 'wake-1' }));
+    await eventually(async () => (await billing.deadLetters.list()).length === 1, 'the dead letter');
+
+    failing = false;
+    const [letter] = await billing.deadLetters.list();
+    await billing.deadLetters.replay(letter!.id);
+    // Far below the 60 s poll: only the commit's wake-up can have sent it this soon.
+    await eventually(
+      async () =>
+        (await adminQuery(`SELECT 1 FROM ${appliedTable(schema)} WHERE order_id = 'wake-1'`)).length === 1,
+      'the replayed message handled',
+      5_000,
+    );
   }, 30_000);
 
   // The queue keeps a dead-lettered message's row as handled for `keepHandledMs` (5 minutes): the

@@ -15,7 +15,8 @@ export interface PipeliningClient {
 
 /**
  * The node-postgres client of `queryRunner`'s open transaction when it can pipeline (versions with
- * the `pipeline` client option); `undefined` for other drivers (PGlite) and older versions.
+ * the `pipeline` client option, and PGlite's node-postgres adapter); `undefined` for other drivers
+ * and older versions.
  */
 export function pipeliningClientOf(queryRunner: QueryRunner): PipeliningClient | undefined {
   if (!queryRunner.isTransactionActive || queryRunner.isReleased) return undefined;

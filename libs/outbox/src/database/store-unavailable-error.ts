@@ -17,7 +17,7 @@ const CONNECTION_MESSAGE =
  * the relay fail with this until the database is back. The original error is the `cause`.
  */
 export class MessageStoreUnavailableError extends Error {
-  override readonly name = 'MessageStoreUnavailableError';
+  override readonly name: string = 'MessageStoreUnavailableError';
 
   constructor(cause: Error) {
     super(`The message store is unavailable: ${cause.message}`, { cause });

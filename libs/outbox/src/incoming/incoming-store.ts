@@ -160,6 +160,16 @@ export class IncomingStore {
     );
   }
 
+  /** Whether a row of `id` for `consumer` exists, whatever its status. */
+  async isStored(manager: EntityManager, id: string, consumer: string): Promise<boolean> {
+    const rows = await queryRows(
+      manager,
+      `SELECT 1 FROM ${this.t.incoming} WHERE id = $1 AND consumer = $2`,
+      [id, consumer],
+    );
+    return rows.length > 0;
+  }
+
   /** Forgets that `consumer` handled `id`, so a replay of it is not discarded as a duplicate. */
   async forget(manager: EntityManager, id: string, consumer: string): Promise<void> {
     await manager.query(`DELETE FROM ${this.t.incoming} WHERE id = $1 AND consumer = $2`, [id, consumer]);

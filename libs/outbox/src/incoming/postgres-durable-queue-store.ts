@@ -51,7 +51,10 @@ export class PostgresDurableQueueStore implements DurableQueueStore {
     }
     if (!queryRunner) return;
     const outcome = this.scopes.scopeOf(queryRunner).outcome;
-    for (const envelope of envelopes) this.gates.hold(envelope.id, outcome);
+    for (const { id } of envelopes)
+      this.gates.hold(id, outcome, () =>
+        this.store.incoming.isStored(this.store.dataSource.manager, id, queueConsumer(queue)),
+      );
   }
 
   async complete(queue: string, envelopeId: string): Promise<void> {

@@ -64,7 +64,8 @@ export class OutboxSink implements OutgoingMessageSink {
     } catch (error) {
       throw translateStoreError(error);
     }
-    if (scope) scope.wroteOutgoing = rows.length > 0;
+    // Set, never cleared: a dead-letter replay marks the scope itself, without rows held here.
+    if (scope && rows.length > 0) scope.wroteOutgoing = true;
   }
 }
 

@@ -4,6 +4,7 @@ import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 import { translateStoreError } from '../database/store-unavailable-error.js';
 import { MessageStore } from '../schema/message-store.js';
 import { AmbientTransactions, type InboxDelivery } from './ambient-transaction.js';
+import { CommitOutcomeUnknownError } from './commit-outcome-unknown-error.js';
 import { TransactionHostLookup } from './transaction-host-lookup.js';
 import { TransactionScopes } from './transaction-scopes.js';
 
@@ -40,7 +41,8 @@ export class Outbox {
   /**
    * Runs `work` in a transaction and commits it; rolls back and rethrows when `work` throws. Inside
    * an open outbox transaction, `work` joins it. When the database cannot be reached, rejects with
-   * `MessageStoreUnavailableError`.
+   * `MessageStoreUnavailableError`; when the connection fails during the commit itself, with its
+   * subclass `CommitOutcomeUnknownError` (the transaction may have committed: check before redoing it).
    */
   async transaction<T>(
     work: (manager: EntityManager) => Promise<T>,
@@ -99,6 +101,8 @@ export class Outbox {
       });
       return result;
     } catch (error) {
+      // Before the rollback attempt, whose events would otherwise end the scope as rolled back.
+      if (error instanceof CommitOutcomeUnknownError) this.scopes.end(queryRunner, 'unknown');
       if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
       this.scopes.end(queryRunner, 'rolled-back');
       throw error;

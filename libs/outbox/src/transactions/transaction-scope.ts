@@ -1,8 +1,8 @@
 import type { QueryRunner } from 'typeorm';
 import type { OutgoingRow } from '../outgoing/outgoing-store.js';
 
-/** How a transaction ended. */
-export type TransactionOutcome = 'committed' | 'rolled-back';
+/** How a transaction ended; `unknown` when the connection failed during its commit. */
+export type TransactionOutcome = 'committed' | 'rolled-back' | 'unknown';
 
 /** An outbox row waiting for its transaction's commit, with the (savepoint) depth it was enlisted at. */
 interface PendingRow {
@@ -32,7 +32,8 @@ export class TransactionScope {
 
   /**
    * Holds `row` until the transaction commits. Resolves `true` once it committed, `false` once it
-   * was dropped (the transaction, or the savepoint it was enlisted in, rolled back).
+   * was dropped (the transaction, or the savepoint it was enlisted in, rolled back) or the commit's
+   * outcome is unknown (the relay sends the row if it did commit).
    */
   enlist(row: OutgoingRow): Promise<boolean> {
     if (this.sealed)

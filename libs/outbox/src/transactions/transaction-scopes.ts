@@ -6,6 +6,7 @@ import type {
   TransactionRollbackEvent,
 } from 'typeorm';
 import { pipeliningClientOf, type PipeliningClient } from '../database/pipelined-commit.js';
+import { commitFailure } from './commit-outcome-unknown-error.js';
 import { depthOf, TransactionScope, type TransactionOutcome } from './transaction-scope.js';
 
 /** Writes the rows a scope holds into its transaction: before TypeORM commits it, or with the commit. */
@@ -53,14 +54,21 @@ export class TransactionScopes implements EntitySubscriberInterface {
    * round trip: the outbox then costs a transaction no wait of its own. The rows are taken after
    * every `beforeTransactionCommit` subscriber has finished, so messages those publish are written
    * too. When the commit fails the transaction is still open to TypeORM: the caller rolls it back.
+   * A connection lost during the commit rejects with a `CommitOutcomeUnknownError`: the server may
+   * have committed, so the caller must not end the scope as rolled back.
    */
   async commit(queryRunner: QueryRunner): Promise<void> {
     const client = pipeliningClientOf(queryRunner);
-    if (!this.writer || !client || depthOf(queryRunner) !== 1) return queryRunner.commitTransaction();
+    if (!this.writer || !client || depthOf(queryRunner) !== 1)
+      return queryRunner.commitTransaction().catch((error: unknown) => {
+        throw commitFailure(error);
+      });
     this.selfCommitting.add(queryRunner);
     try {
       await queryRunner.broadcaster.broadcast('BeforeTransactionCommit');
-      await this.writer.flushAndCommit(this.scopes.get(queryRunner), client);
+      await this.writer.flushAndCommit(this.scopes.get(queryRunner), client).catch((error: unknown) => {
+        throw commitFailure(error);
+      });
     } finally {
       this.selfCommitting.delete(queryRunner);
     }
@@ -75,7 +83,10 @@ export class TransactionScopes implements EntitySubscriberInterface {
     this.commitListeners.push(listener);
   }
 
-  /** Ends the scope of `queryRunner` (used when a rollback could not even be sent: the connection is gone). */
+  /**
+   * Ends the scope of `queryRunner` when no TypeORM event will: the rollback could not even be sent
+   * (the connection is gone), or the commit's outcome is unknown.
+   */
   end(queryRunner: QueryRunner, outcome: TransactionOutcome): void {
     const scope = this.scopes.get(queryRunner);
     if (!scope) return;

@@ -1,0 +1,124 @@
+// The connection is cut while a transaction the module opened is committing (a TCP proxy in front of
+// PostgreSQL drops it right at the COMMIT): the caller cannot know whether it committed, so it gets a
+// CommitOutcomeUnknownError, and nothing is decided for it on a guess. When the server did commit,
+// the outbox message is still sent and the durable-queue message still runs, once; when it did not,
+// neither happens. Either way the application keeps working.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable } from '@nestjs/common';
+import { EventHandler } from '@momentum/messaging';
+import { CommitOutcomeUnknownError, MessageStoreUnavailableError } from '@momentum/outbox';
+import { eventually } from './support/eventually.js';
+import { orderIdOf } from './support/flaky-transport.js';
+import { startOutboxApp, type OutboxTestApp } from './support/outbox-app.js';
+import { adminQuery, databaseUrl, dropSchema, uniqueSchema } from './support/postgres.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { ORDER_PLACED, OrderPlaced, StockReserved } from './support/test-messages.js';
+
+/** Records the domain events its durable queue runs. */
+@Injectable()
+class ReservedStock {
+  static readonly seen: string[] = [];
+  @EventHandler()
+  reserved(event: StockReserved): void {
+    ReservedStock.seen.push(event.orderId);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('commit outcome unknown', () => {
+  const url = databaseUrl();
+  const schema = uniqueSchema('commit_unknown');
+  let proxy: TcpProxy;
+  let app: OutboxTestApp;
+
+  beforeAll(async () => {
+    const target = new URL(url);
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    await adminQuery(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await adminQuery(`CREATE TABLE "${schema}".orders (id text PRIMARY KEY)`);
+    app = await startOutboxApp({
+      outbox: {
+        url: proxy.url(url),
+        schema,
+        autoCreate: true,
+        nodes: { mode: 'solo' },
+        relay: { pollIntervalMs: 200 },
+      },
+      providers: [ReservedStock],
+      messaging: { queues: { 'domain-events': { mode: 'durable' } } },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await proxy?.close();
+    await dropSchema(schema);
+  }, 30_000);
+
+  /** Places order `id` in one transaction: a business row, an integration event and a domain event. */
+  const placeOrder = (id: string) =>
+    app.outbox
+      .transaction(async (manager) => {
+        await manager.query(`INSERT INTO "${schema}".orders (id) VALUES ($1)`, [id]);
+        await app.bus.publish(new StockReserved(id));
+        await app.bus.publish(new OrderPlaced(id));
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+  const sent = (id: string) => app.broker.records(ORDER_PLACED).filter((record) => orderIdOf(record) === id);
+  const stored = async (id: string) =>
+    (await adminQuery(`SELECT 1 FROM "${schema}".orders WHERE id = $1`, [id])).length === 1;
+  const queueRows = (id: string) =>
+    adminQuery<{ status: string }>(
+      `SELECT status FROM "${schema}".incoming WHERE consumer = 'queue:domain-events' AND envelope->'message'->>'orderId' = $1`,
+      [id],
+    );
+
+  it('reports an unknown outcome when the server committed, then sends and runs what committed, once', async () => {
+    const id = `committed-${randomUUID()}`;
+    const cut = proxy.cutAtCommit(id, true);
+    const failure = await placeOrder(id);
+    await cut;
+
+    expect(failure).toBeInstanceOf(CommitOutcomeUnknownError);
+    expect(failure).toBeInstanceOf(MessageStoreUnavailableError);
+    expect((failure as Error).message).toMatch(/^The transaction may or may not have committed: /);
+    await eventually(() => stored(id), 'the committed business row');
+    await eventually(() => sent(id).length === 1, 'the committed outbox message sent');
+    await eventually(() => ReservedStock.seen.includes(id), 'the committed domain event run');
+    await eventually(
+      async () => (await queueRows(id)).every((row) => row.status === 'handled'),
+      'its queue row handled',
+    );
+    await sleep(500);
+    expect(sent(id)).toHaveLength(1);
+    expect(ReservedStock.seen.filter((seen) => seen === id)).toHaveLength(1);
+    expect(await queueRows(id)).toEqual([{ status: 'handled' }]);
+  }, 30_000);
+
+  it('reports an unknown outcome when the server rolled back, then sends and runs nothing', async () => {
+    const id = `rolled-back-${randomUUID()}`;
+    const cut = proxy.cutAtCommit(id, false);
+    const failure = await placeOrder(id);
+    await cut;
+
+    expect(failure).toBeInstanceOf(CommitOutcomeUnknownError);
+    await sleep(1_000);
+    expect(await stored(id)).toBe(false);
+    expect(sent(id)).toEqual([]);
+    expect(ReservedStock.seen).not.toContain(id);
+    expect(await queueRows(id)).toEqual([]);
+  }, 30_000);
+
+  it('keeps working on the next transaction', async () => {
+    const id = `after-${randomUUID()}`;
+    expect(await placeOrder(id)).toBeUndefined();
+    await eventually(() => sent(id).length === 1, 'the next outbox message sent');
+    await eventually(() => ReservedStock.seen.includes(id), 'the next domain event run');
+    expect(await stored(id)).toBe(true);
+  }, 30_000);
+});
