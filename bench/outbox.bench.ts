@@ -17,6 +17,8 @@ import { ObservedKafkaTransport } from './support/observed-kafka-transport.js';
 import { ratio, type Benchmark, type BenchResult } from './support/report.js';
 
 const TRANSACTIONS_PER_ROUND = 1_000;
+/** Concurrent connections of the loaded variants (the reference suite measures at 1 and 8). */
+const CONNECTIONS = 8;
 const WRITE_ROUNDS = Number(process.env.BENCH_WRITE_ROUNDS ?? 7);
 const BACKLOG = 100_000;
 /** The batch-size-1 drain is ~100× slower: a smaller backlog keeps it to about a minute. */
@@ -51,10 +53,22 @@ async function startApp(
   return NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
 }
 
-/** Runs `count` transactions one after another; returns transactions per second. */
-async function transactionsPerSecond(count: number, transaction: () => Promise<unknown>): Promise<number> {
+/**
+ * Runs `count` transactions on `connections` connections, each running its share one after another;
+ * returns transactions per second.
+ */
+async function transactionsPerSecond(
+  count: number,
+  transaction: () => Promise<unknown>,
+  connections = 1,
+): Promise<number> {
   const started = performance.now();
-  for (let i = 0; i < count; i++) await transaction();
+  const share = count / connections;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (let i = 0; i < share; i++) await transaction();
+    }),
+  );
   return perSecond(count, performance.now() - started);
 }
 
@@ -66,7 +80,7 @@ async function transactionsPerSecond(count: number, transaction: () => Promise<u
  */
 export const outboxWriteBenchmark: Benchmark = {
   name: 'outbox-write',
-  description: `business transaction alone vs with 1 and 5 outbox messages (${TRANSACTIONS_PER_ROUND} sequential transactions per round, real PostgreSQL)`,
+  description: `business transaction alone vs with 1 and 5 outbox messages (${TRANSACTIONS_PER_ROUND} transactions per round, one after another on one connection and on ${CONNECTIONS} at once, real PostgreSQL)`,
   async run(): Promise<BenchResult> {
     const writer = await writerApp(false);
     const relaying = await writerApp(true);
@@ -91,12 +105,33 @@ export const outboxWriteBenchmark: Benchmark = {
         name: 'with 1 row in a second table (floor)',
         round: () => transactionsPerSecond(TRANSACTIONS_PER_ROUND, writer.withSecondRow),
       },
+      {
+        name: `alone, ${CONNECTIONS} connections`,
+        round: () => transactionsPerSecond(TRANSACTIONS_PER_ROUND, writer.alone, CONNECTIONS),
+      },
+      {
+        name: `with 1 outbox message, ${CONNECTIONS} connections`,
+        round: () => transactionsPerSecond(TRANSACTIONS_PER_ROUND, writer.withMessages(1), CONNECTIONS),
+      },
+      {
+        name: `with 1 row in a second table (floor), ${CONNECTIONS} connections`,
+        round: () => transactionsPerSecond(TRANSACTIONS_PER_ROUND, writer.withSecondRow, CONNECTIONS),
+      },
     ];
     try {
       const summaries = await compare(variants, WRITE_ROUNDS);
       const alone = summaries['business transaction alone']!;
       const relayOn = pairedRatio(alone, summaries['with 1 outbox message, relay on']!);
       const floor = pairedRatio(alone, summaries['with 1 row in a second table (floor)']!);
+      const aloneLoaded = summaries[`alone, ${CONNECTIONS} connections`]!;
+      const loaded = pairedRatio(
+        aloneLoaded,
+        summaries[`with 1 outbox message, ${CONNECTIONS} connections`]!,
+      );
+      const floorLoaded = pairedRatio(
+        aloneLoaded,
+        summaries[`with 1 row in a second table (floor), ${CONNECTIONS} connections`]!,
+      );
       return {
         name: 'outbox-write',
         unit: 'transactions/s',
@@ -116,6 +151,7 @@ export const outboxWriteBenchmark: Benchmark = {
         notes: [
           'synchronous_commit on; the outbox rows of a transaction are written with one INSERT just before COMMIT',
           `floor: any second INSERT (one row into another table) in the same transaction costs ${floor.toFixed(3)} × the time alone on this machine`,
+          `on ${CONNECTIONS} connections at once: ${loaded.toFixed(3)} × the time alone with 1 outbox message, ${floorLoaded.toFixed(3)} × with a second-table row`,
           `with this app's relay draining alongside (one relay transaction per ~5 ms linger): ${relayOn.toFixed(3)} × the time alone`,
         ],
       };
