@@ -38,6 +38,15 @@ describe('commit outcome unknown', () => {
     proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
     await adminQuery(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await adminQuery(`CREATE TABLE "${schema}".orders (id text PRIMARY KEY)`);
+    // Orders whose id starts with 'slow-' make their COMMIT take 1.5 s (a deferred trigger runs in it).
+    await adminQuery(
+      `CREATE FUNCTION "${schema}".slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF NEW.id LIKE 'slow-%' THEN PERFORM pg_sleep(1.5); END IF; RETURN NULL; END $$`,
+    );
+    await adminQuery(
+      `CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON "${schema}".orders
+       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "${schema}".slow_commit()`,
+    );
     app = await startOutboxApp({
       outbox: {
         url: proxy.url(url),
@@ -97,6 +106,24 @@ describe('commit outcome unknown', () => {
     await sleep(500);
     expect(sent(id)).toHaveLength(1);
     expect(ReservedStock.seen.filter((seen) => seen === id)).toHaveLength(1);
+    expect(await queueRows(id)).toEqual([{ status: 'handled' }]);
+  }, 30_000);
+
+  it('waits for a COMMIT the server is still running when the connection is lost, then runs what committed, once', async () => {
+    const id = `slow-${randomUUID()}`;
+    const cut = proxy.cutAtCommit(id, true);
+    const failure = await placeOrder(id);
+    await cut;
+
+    expect(failure).toBeInstanceOf(CommitOutcomeUnknownError);
+    // The server has not finished the COMMIT yet: the row is not there, though it will be.
+    expect(await stored(id)).toBe(false);
+    await eventually(() => stored(id), 'the business row, once the slow COMMIT finished');
+    await eventually(() => ReservedStock.seen.includes(id), 'the committed domain event run');
+    await eventually(() => sent(id).length === 1, 'the committed outbox message sent');
+    await sleep(500);
+    expect(ReservedStock.seen.filter((seen) => seen === id)).toHaveLength(1);
+    expect(sent(id)).toHaveLength(1);
     expect(await queueRows(id)).toEqual([{ status: 'handled' }]);
   }, 30_000);
 

@@ -1,67 +1,83 @@
 // DurableQueueGates: a durable-queue message waits for its enqueuing transaction; when that
-// transaction's commit lost its connection, whether the message's row exists decides, asked again
-// until the store can answer, and only once it has.
+// transaction's commit lost its connection, the store's answer decides. While the store cannot tell
+// (unreachable, or the server still committing) the message keeps waiting instead of failing, one
+// lookup serves everyone waiting, and once the application shuts down a lookup that cannot tell rejects.
 import { describe, expect, it } from '@jest/globals';
-import { DurableQueueGates } from '../src/incoming/durable-queue-gates.js';
+import { DurableQueueGates, type KnownOutcome } from '../src/incoming/durable-queue-gates.js';
 
-/** A store answer that fails `failures` times with a connection error, then says `stored`. */
-function storeAnswering(stored: boolean, failures: number) {
+/** Store answers, in order: `'fail'` is a connection error, `undefined` "still committing". */
+function lookupAnswering(...answers: (KnownOutcome | undefined | 'fail')[]) {
   const asked = { count: 0 };
-  const ask = async () => {
+  const lookUp = async () => {
+    const answer = answers[Math.min(asked.count, answers.length - 1)];
     asked.count++;
-    if (asked.count <= failures) throw new Error('Connection terminated unexpectedly');
-    return stored;
+    if (answer === 'fail') throw new Error('Connection terminated unexpectedly');
+    return answer;
   };
-  return { asked, ask };
+  return { asked, lookUp };
 }
+
+const quick = { initialMs: 1, maxMs: 2 };
 
 describe('DurableQueueGates', () => {
   it('passes a known outcome through without asking the store', async () => {
-    const gates = new DurableQueueGates();
-    const store = storeAnswering(false, 0);
-    gates.hold('m-1', Promise.resolve('committed'), store.ask);
-    gates.hold('m-2', Promise.resolve('rolled-back'), store.ask);
+    const gates = new DurableQueueGates(quick);
+    const store = lookupAnswering('rolled-back');
+    gates.hold('m-1', Promise.resolve('committed'), store.lookUp);
+    gates.hold('m-2', Promise.resolve('rolled-back'), store.lookUp);
     expect(await gates.outcomeOf('m-1')).toBe('committed');
     expect(await gates.outcomeOf('m-2')).toBe('rolled-back');
     expect(gates.outcomeOf('not-gated')).toBeUndefined();
     expect(store.asked.count).toBe(0);
   });
 
-  it('decides an unknown outcome by whether the row exists, asking the store once', async () => {
-    const gates = new DurableQueueGates();
-    const committed = storeAnswering(true, 0);
-    const rolledBack = storeAnswering(false, 0);
-    gates.hold('kept', Promise.resolve('unknown'), committed.ask);
-    gates.hold('gone', Promise.resolve('unknown'), rolledBack.ask);
+  it('decides an unknown outcome by the store’s answer, asked once', async () => {
+    const gates = new DurableQueueGates(quick);
+    const committed = lookupAnswering('committed');
+    const rolledBack = lookupAnswering('rolled-back');
+    gates.hold('kept', Promise.resolve('unknown'), committed.lookUp);
+    gates.hold('gone', Promise.resolve('unknown'), rolledBack.lookUp);
     expect(await gates.outcomeOf('kept')).toBe('committed');
     expect(await gates.outcomeOf('kept')).toBe('committed');
     expect(await gates.outcomeOf('gone')).toBe('rolled-back');
     expect([committed.asked.count, rolledBack.asked.count]).toEqual([1, 1]);
   });
 
-  it('rejects with the reason while the store cannot answer, and asks again on the next attempt', async () => {
-    const gates = new DurableQueueGates();
-    const store = storeAnswering(true, 2);
-    gates.hold('m-3', Promise.resolve('unknown'), store.ask);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const failure = await gates.outcomeOf('m-3')!.then(
-        () => undefined,
-        (error: unknown) => error as Error,
-      );
-      expect(failure?.message).toBe(
-        'Outbox: the transaction that enqueued message m-3 lost its connection while committing, ' +
-          'and the store cannot tell yet whether it committed',
-      );
-      expect((failure?.cause as Error).message).toBe('Connection terminated unexpectedly');
-    }
+  it('keeps waiting while the store is unreachable or the server is still committing, then settles once for everyone', async () => {
+    const gates = new DurableQueueGates(quick);
+    const store = lookupAnswering('fail', undefined, 'fail', undefined, 'committed');
+    gates.hold('m-3', Promise.resolve('unknown'), store.lookUp);
+    const waiting = [gates.outcomeOf('m-3')!, gates.outcomeOf('m-3')!, gates.outcomeOf('m-3')!];
+    expect(await Promise.all(waiting)).toEqual(['committed', 'committed', 'committed']);
+    expect(store.asked.count).toBe(5);
     expect(await gates.outcomeOf('m-3')).toBe('committed');
-    expect(store.asked.count).toBe(3);
+    expect(store.asked.count).toBe(5);
+  });
+
+  it('after shutdown, rejects with the reason when the store cannot tell, and asks again on the next call', async () => {
+    const gates = new DurableQueueGates({ initialMs: 60_000, maxMs: 60_000 });
+    const store = lookupAnswering('fail', 'fail', 'committed');
+    gates.hold('m-4', Promise.resolve('unknown'), store.lookUp);
+    const waiting = gates.outcomeOf('m-4')!.then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gates.onModuleDestroy();
+    const failure = await waiting;
+    expect(failure?.message).toBe(
+      'Outbox: the transaction that enqueued message m-4 lost its connection while committing, ' +
+        'and the store cannot tell yet whether it committed',
+    );
+    expect((failure?.cause as Error).message).toBe('Connection terminated unexpectedly');
+    expect(store.asked.count).toBe(2);
+    expect(await gates.outcomeOf('m-4')).toBe('committed');
   });
 
   it('forgets a released message', async () => {
-    const gates = new DurableQueueGates();
-    gates.hold('m-4', Promise.resolve('committed'), async () => true);
-    gates.release('m-4');
-    expect(gates.outcomeOf('m-4')).toBeUndefined();
+    const gates = new DurableQueueGates(quick);
+    gates.hold('m-5', Promise.resolve('committed'), async () => 'committed');
+    gates.release('m-5');
+    expect(gates.outcomeOf('m-5')).toBeUndefined();
   });
 });

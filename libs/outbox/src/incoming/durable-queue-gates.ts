@@ -1,33 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { OnModuleDestroy } from '@nestjs/common';
+import { backoffDelay } from '../outgoing/backoff.js';
 import type { TransactionOutcome } from '../transactions/transaction-scope.js';
 
 /** How an enqueuing transaction ended, once known. */
 export type KnownOutcome = Exclude<TransactionOutcome, 'unknown'>;
 
+/**
+ * Asks the store how an enqueuing transaction whose commit lost its connection ended: `undefined`
+ * while the server is still committing it; rejects while the store cannot be reached.
+ */
+export type OutcomeLookup = () => Promise<KnownOutcome | undefined>;
+
+/** Pauses between lookups of an unknown outcome (full-jitter exponential backoff). */
+export interface LookupBackoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
 interface Gate {
-  outcome: Promise<TransactionOutcome>;
-  /** Whether the message's row exists: asked when the commit's outcome is unknown. */
-  readonly stored: () => Promise<boolean>;
+  readonly outcome: Promise<TransactionOutcome>;
+  readonly lookUp: OutcomeLookup;
+  /** The lookup of an unknown outcome in progress or done, shared by everyone waiting. */
+  known?: Promise<KnownOutcome>;
 }
 
 /**
  * Durable-queue messages enqueued inside a transaction that has not ended yet: their handlers wait
  * for it, and run only if it commits. An entry lives from `enqueue` until the queue completes the
  * message.
+ *
+ * When the commit lost its connection the outcome is unknown, and the gate asks the store until it
+ * can tell: while the server is still committing, or cannot be reached, the handler keeps waiting
+ * (a failure here would go through the handler's error policy and could drop a message that
+ * committed). Once the application shuts down, a lookup that cannot tell rejects instead of waiting.
  */
-export class DurableQueueGates {
+export class DurableQueueGates implements OnModuleDestroy {
   private readonly gates = new Map<string, Gate>();
+  private readonly closing = new AbortController();
 
-  /**
-   * Gates `envelopeId` on `outcome`. When that is `unknown` (the connection failed during the
-   * commit), `stored` tells: the row was written in that transaction, so it exists iff it committed.
-   */
-  hold(envelopeId: string, outcome: Promise<TransactionOutcome>, stored: () => Promise<boolean>): void {
-    this.gates.set(envelopeId, { outcome, stored });
+  constructor(private readonly backoff: LookupBackoff = { initialMs: 100, maxMs: 5_000 }) {}
+
+  /** Gates `envelopeId` on `outcome`; `lookUp` tells when that is `unknown`. */
+  hold(envelopeId: string, outcome: Promise<TransactionOutcome>, lookUp: OutcomeLookup): void {
+    this.gates.set(envelopeId, { outcome, lookUp });
   }
 
   /**
    * How the enqueuing transaction of `envelopeId` ended (waiting for it), or undefined when it was
-   * not gated. Rejects when the outcome is unknown and the store cannot tell yet; a later call asks again.
+   * not gated.
    */
   outcomeOf(envelopeId: string): Promise<KnownOutcome> | undefined {
     const gate = this.gates.get(envelopeId);
@@ -38,21 +59,41 @@ export class DurableQueueGates {
     this.gates.delete(envelopeId);
   }
 
+  onModuleDestroy(): void {
+    this.closing.abort();
+  }
+
   private async settle(envelopeId: string, gate: Gate): Promise<KnownOutcome> {
     const outcome = await gate.outcome;
     if (outcome !== 'unknown') return outcome;
-    let stored: boolean;
-    try {
-      stored = await gate.stored();
-    } catch (error) {
-      throw new Error(
-        `Outbox: the transaction that enqueued message ${envelopeId} lost its connection while committing, ` +
-          'and the store cannot tell yet whether it committed',
-        { cause: error },
-      );
+    if (!gate.known) {
+      const known = this.lookUpUntilKnown(envelopeId, gate.lookUp);
+      gate.known = known;
+      known.catch(() => {
+        if (gate.known === known) gate.known = undefined;
+      });
     }
-    const known = stored ? 'committed' : 'rolled-back';
-    gate.outcome = Promise.resolve(known);
-    return known;
+    return gate.known;
+  }
+
+  private async lookUpUntilKnown(envelopeId: string, lookUp: OutcomeLookup): Promise<KnownOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      let reason: unknown;
+      try {
+        const known = await lookUp();
+        if (known) return known;
+        reason = new Error('the server is still committing it');
+      } catch (error) {
+        reason = error;
+      }
+      if (this.closing.signal.aborted)
+        throw new Error(
+          `Outbox: the transaction that enqueued message ${envelopeId} lost its connection while committing, ` +
+            'and the store cannot tell yet whether it committed',
+          { cause: reason },
+        );
+      const delay = backoffDelay(attempt, this.backoff.initialMs, this.backoff.maxMs);
+      await sleep(delay, undefined, { signal: this.closing.signal }).catch(() => undefined);
+    }
   }
 }

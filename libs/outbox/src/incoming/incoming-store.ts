@@ -175,22 +175,46 @@ export class IncomingStore {
     await manager.query(`DELETE FROM ${this.t.incoming} WHERE id = $1 AND consumer = $2`, [id, consumer]);
   }
 
-  /** Stores envelopes waiting to run for `consumer`, owned by node `ownerId` (0: by whoever recovers them). */
+  /**
+   * Stores envelopes waiting to run for `consumer`, owned by node `ownerId` (0: by whoever recovers
+   * them). Resolves with the id of the transaction that wrote them (see {@link transactionStatus}),
+   * undefined when there was nothing to store.
+   */
   async enqueue(
     manager: EntityManager,
     consumer: string,
     envelopes: readonly StoredEnvelope[],
     ownerId: number,
-  ): Promise<void> {
-    if (envelopes.length === 0) return;
-    await this.statements.rows(
+  ): Promise<string | undefined> {
+    if (envelopes.length === 0) return undefined;
+    const [row] = await this.statements.rows<{ transaction_id: string }>(
       manager,
-      `INSERT INTO ${this.t.incoming} (id, consumer, status, owner_id, message_type, tenant_id, envelope)
-       SELECT e.env->>'id', $2, 'incoming', $3, e.env->>'type', e.env->>'tenantId', e.env
-       FROM jsonb_array_elements($1::jsonb) AS e(env)
-       ON CONFLICT (id, consumer) DO NOTHING`,
+      `WITH stored AS (
+         INSERT INTO ${this.t.incoming} (id, consumer, status, owner_id, message_type, tenant_id, envelope)
+         SELECT e.env->>'id', $2, 'incoming', $3, e.env->>'type', e.env->>'tenantId', e.env
+         FROM jsonb_array_elements($1::jsonb) AS e(env)
+         ON CONFLICT (id, consumer) DO NOTHING
+       )
+       SELECT pg_current_xact_id()::text AS transaction_id`,
       [JSON.stringify(envelopes), consumer, ownerId],
     );
+    return row?.transaction_id;
+  }
+
+  /**
+   * How the server says transaction `transactionId` ended: `in progress` while it is still running
+   * (or committing), null when it is too old for the server to remember.
+   */
+  async transactionStatus(
+    manager: EntityManager,
+    transactionId: string,
+  ): Promise<'committed' | 'aborted' | 'in progress' | null> {
+    const [row] = await queryRows<{ status: 'committed' | 'aborted' | 'in progress' | null }>(
+      manager,
+      `SELECT pg_xact_status($1::xid8) AS status`,
+      [transactionId],
+    );
+    return row?.status ?? null;
   }
 
   /** Marks a stored envelope handled, kept for `keepMs` to recognise redeliveries. */

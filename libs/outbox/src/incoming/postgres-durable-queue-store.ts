@@ -7,7 +7,7 @@ import { NodeIdentity } from '../nodes/node-identity.js';
 import { MessageStore } from '../schema/message-store.js';
 import { Outbox } from '../transactions/outbox.service.js';
 import { TransactionScopes } from '../transactions/transaction-scopes.js';
-import { DurableQueueGates } from './durable-queue-gates.js';
+import { DurableQueueGates, type KnownOutcome } from './durable-queue-gates.js';
 import { queueConsumer } from './incoming-store.js';
 import { MessageClasses } from './message-classes.js';
 import { restoreEnvelope, storeEnvelope } from './stored-envelope.js';
@@ -39,22 +39,46 @@ export class PostgresDurableQueueStore implements DurableQueueStore {
     envelopes.forEach((envelope) => this.classes.learn(envelope));
     const queryRunner = this.outbox.currentQueryRunner();
     const manager = queryRunner?.manager ?? this.store.dataSource.manager;
+    const consumer = queueConsumer(queue);
+    let transactionId: string | undefined;
     try {
-      await this.store.incoming.enqueue(
+      transactionId = await this.store.incoming.enqueue(
         manager,
-        queueConsumer(queue),
+        consumer,
         envelopes.map(storeEnvelope),
         this.node.id,
       );
     } catch (error) {
       throw translateStoreError(error);
     }
-    if (!queryRunner) return;
+    if (!queryRunner || transactionId === undefined) return;
     const outcome = this.scopes.scopeOf(queryRunner).outcome;
     for (const { id } of envelopes)
-      this.gates.hold(id, outcome, () =>
-        this.store.incoming.isStored(this.store.dataSource.manager, id, queueConsumer(queue)),
-      );
+      this.gates.hold(id, outcome, () => this.outcomeOfTransaction(transactionId, id, consumer));
+  }
+
+  /**
+   * How the enqueuing transaction `transactionId` ended, asked on another connection after its
+   * commit lost its connection; undefined while the server is still committing it. The server's
+   * own record decides (a row could also exist from an earlier transaction with the same message
+   * id); only for a transaction too old for the server to remember does the row decide.
+   */
+  private async outcomeOfTransaction(
+    transactionId: string,
+    envelopeId: string,
+    consumer: string,
+  ): Promise<KnownOutcome | undefined> {
+    const manager = this.store.dataSource.manager;
+    try {
+      const status = await this.store.incoming.transactionStatus(manager, transactionId);
+      if (status === 'in progress') return undefined;
+      if (status !== null) return status === 'committed' ? 'committed' : 'rolled-back';
+      return (await this.store.incoming.isStored(manager, envelopeId, consumer))
+        ? 'committed'
+        : 'rolled-back';
+    } catch (error) {
+      throw translateStoreError(error);
+    }
   }
 
   async complete(queue: string, envelopeId: string): Promise<void> {

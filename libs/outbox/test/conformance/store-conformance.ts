@@ -207,6 +207,44 @@ export function describeStoreConformance(label: string, open: () => Promise<Stor
         expect(left).toEqual([{ id: 'young' }]);
       });
 
+      it('durable-queue rows tell the transaction that stored them, and the server tells how it ended', async () => {
+        const consumer = queueConsumer('outcomes');
+        const stored = (id: string) =>
+          store.incoming.enqueue(manager, consumer, [storeEnvelope(envelope('t', {}, { id }))], 0);
+        let running: string | undefined;
+        let seenRunning: string | null = null;
+        const committed = await db.dataSource.transaction(async (inTransaction) => {
+          running = await store.incoming.enqueue(
+            inTransaction,
+            consumer,
+            [storeEnvelope(envelope('t', {}))],
+            0,
+          );
+          seenRunning = await store.incoming.transactionStatus(inTransaction, running!);
+          return running;
+        });
+        let aborted: string | undefined;
+        await db.dataSource
+          .transaction(async (inTransaction) => {
+            aborted = await store.incoming.enqueue(
+              inTransaction,
+              consumer,
+              [storeEnvelope(envelope('t', {}))],
+              0,
+            );
+            throw new Error('roll back');
+          })
+          .catch(() => undefined);
+        const autocommitted = await stored(`auto-${Date.now()}`);
+
+        expect(seenRunning).toBe('in progress');
+        expect(await store.incoming.transactionStatus(manager, committed!)).toBe('committed');
+        expect(await store.incoming.transactionStatus(manager, aborted!)).toBe('aborted');
+        expect(await store.incoming.transactionStatus(manager, autocommitted!)).toBe('committed');
+        expect(new Set([committed, aborted, autocommitted]).size).toBe(3);
+        expect(await store.incoming.enqueue(manager, consumer, [], 0)).toBeUndefined();
+      });
+
       it('durable-queue rows: claimed once owned by nobody or a dead node, oldest first, never the claimer’s own', async () => {
         const me = await store.nodes.register(manager, 'me');
         const other = await store.nodes.register(manager, 'other');
