@@ -127,6 +127,37 @@ describe('commit outcome unknown', () => {
     expect(await queueRows(id)).toEqual([{ status: 'handled' }]);
   }, 30_000);
 
+  it('in a transaction TypeORM commits, a COMMIT whose connection is lost still runs what committed, once, and nothing that did not', async () => {
+    const placeExternally = (id: string) =>
+      app.outbox.dataSource
+        .transaction((manager) =>
+          app.outbox.withManager(manager, async () => {
+            await manager.query(`INSERT INTO "${schema}".orders (id) VALUES ($1)`, [id]);
+            await app.bus.publish(new StockReserved(id));
+          }),
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+    const committed = `external-committed-${randomUUID()}`;
+    const committedCut = proxy.cutAtCommit(committed, true);
+    expect(await placeExternally(committed)).toBeInstanceOf(Error);
+    await committedCut;
+    const rolledBack = `external-rolled-back-${randomUUID()}`;
+    const rolledBackCut = proxy.cutAtCommit(rolledBack, false);
+    expect(await placeExternally(rolledBack)).toBeInstanceOf(Error);
+    await rolledBackCut;
+
+    await eventually(() => ReservedStock.seen.includes(committed), 'the committed domain event run');
+    await sleep(1_000);
+    expect(ReservedStock.seen.filter((seen) => seen === committed)).toHaveLength(1);
+    expect(await queueRows(committed)).toEqual([{ status: 'handled' }]);
+    expect(ReservedStock.seen).not.toContain(rolledBack);
+    expect(await stored(rolledBack)).toBe(false);
+    expect(await queueRows(rolledBack)).toEqual([]);
+  }, 30_000);
+
   it('reports an unknown outcome when the server rolled back, then sends and runs nothing', async () => {
     const id = `rolled-back-${randomUUID()}`;
     const cut = proxy.cutAtCommit(id, false);

@@ -44,6 +44,7 @@ export class TransactionScopes implements EntitySubscriberInterface {
     if (!scope) {
       scope = new TransactionScope(queryRunner);
       this.scopes.set(queryRunner, scope);
+      this.endOnRelease(queryRunner);
     }
     return scope;
   }
@@ -114,6 +115,20 @@ export class TransactionScopes implements EntitySubscriberInterface {
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {
     if (!event.queryRunner.isTransactionActive) this.end(event.queryRunner, 'rolled-back');
+  }
+
+  /**
+   * A transaction TypeORM commits whose COMMIT (and then ROLLBACK) failed on a lost connection ends
+   * with no TypeORM event: its runner is released with the scope still open. The server may have
+   * committed, so the scope ends as unknown, which waiting handlers resolve by asking the server.
+   */
+  private endOnRelease(queryRunner: QueryRunner): void {
+    const release = queryRunner.release;
+    queryRunner.release = (...args: Parameters<QueryRunner['release']>) => {
+      queryRunner.release = release;
+      this.end(queryRunner, 'unknown');
+      return release.apply(queryRunner, args);
+    };
   }
 
   private subscribe(dataSource: DataSource): void {
