@@ -190,4 +190,32 @@ describe('batched inbox', () => {
     expect(runs).toBe(1);
     expect(await marks()).toEqual([{ id: 'ahead-1', status: 'handled', owner_id: 0 }]);
   }, 30_000);
+
+  it('a message received right after its claim made ahead was forgotten runs once, and stays marked handled', async () => {
+    const app = await start();
+    const inbox = app.app.get(DurableInbox);
+    const [again, later] = [1, 2].map((n) => orderPlacedEnvelope(`again-${n}`, `again-${n}`, n));
+    let runs = 0;
+    const handle = async () => void runs++;
+
+    // In the same tick (a round cut short, and the next fetch bringing the record back) ...
+    inbox.prepare!([again!], CONSUMER);
+    inbox.forget!([again!], CONSUMER);
+    expect(await inbox.receive(again!, CONSUMER, handle)).toBe(true);
+    // ... and once the forgotten claim is made.
+    inbox.prepare!([later!], CONSUMER);
+    await eventually(async () => (await marks()).some((row) => row.id === 'again-2'), 'the claim made ahead');
+    inbox.forget!([later!], CONSUMER);
+    expect(await inbox.receive(later!, CONSUMER, handle)).toBe(true);
+
+    await inbox.flush();
+    expect(runs).toBe(2);
+    expect(await marks()).toEqual([
+      { id: 'again-1', status: 'handled', owner_id: 0 },
+      { id: 'again-2', status: 'handled', owner_id: 0 },
+    ]);
+    expect(await inbox.receive(again!, CONSUMER, handle)).toBe(false);
+    expect(await inbox.receive(later!, CONSUMER, handle)).toBe(false);
+    expect(runs).toBe(2);
+  }, 30_000);
 });

@@ -49,6 +49,11 @@ export class BatchedInbox {
   private readonly running = new DeliveryTable<Promise<Delivered>>();
   /** Claims made ahead of their deliveries (see {@link prepare}), by consumer and message id. */
   private readonly prepared = new DeliveryTable<PreparedClaim>();
+  /**
+   * Forgotten claims still being dropped: a new claim of the same message waits for the drop, which
+   * would otherwise delete the row the new claim took over (or share its statement, which fails).
+   */
+  private readonly releasing = new DeliveryTable<Promise<void>>();
 
   constructor(
     store: MessageStore,
@@ -96,7 +101,13 @@ export class BatchedInbox {
 
   /** Drops the claims made ahead for messages that will not be received after all. */
   forget(envelopes: readonly Envelope[], consumer: string): void {
-    for (const envelope of envelopes) void this.release(this.prepared.take(consumer, envelope.id));
+    for (const { id } of envelopes) {
+      const claim = this.prepared.take(consumer, id);
+      if (!claim) continue;
+      const released = this.release(claim);
+      this.releasing.set(consumer, id, released);
+      void released.then(() => this.releasing.deleteIf(consumer, id, released));
+    }
   }
 
   /** See `MessageInbox.receive`. */
@@ -151,12 +162,9 @@ export class BatchedInbox {
   }
 
   private claim(envelope: Envelope, consumer: string): Promise<ClaimOutcome> {
-    return this.claims.add({
-      id: envelope.id,
-      consumer,
-      messageType: envelope.type,
-      tenantId: envelope.tenantId,
-    });
+    const claim = { id: envelope.id, consumer, messageType: envelope.type, tenantId: envelope.tenantId };
+    const releasing = this.releasing.get(consumer, envelope.id);
+    return releasing ? releasing.then(() => this.claims.add(claim)) : this.claims.add(claim);
   }
 
   /** Drops a claim made ahead, once it is made, if it was this node's to drop. */
