@@ -29,6 +29,21 @@ class SlowStock {
   }
 }
 
+/** Handles the event in two durable queues; the `busy` one is held up by a slow message first. */
+@Injectable()
+class TwoQueueStock {
+  static readonly seen: string[] = [];
+  @EventHandler({ queue: 'busy' })
+  async busy(event: StockReserved): Promise<void> {
+    if (event.orderId === 'blocker') await new Promise((resolve) => setTimeout(resolve, 600));
+    TwoQueueStock.seen.push(`busy:${event.orderId}`);
+  }
+  @EventHandler()
+  idle(event: StockReserved): void {
+    TwoQueueStock.seen.push(`idle:${event.orderId}`);
+  }
+}
+
 describe('durable queue recovery', () => {
   const url = databaseUrl();
   const schema = uniqueSchema('durable_queue');
@@ -51,6 +66,35 @@ describe('durable queue recovery', () => {
     expect(await adminQuery(`SELECT status FROM "${schema}".incoming WHERE id = 'at-shutdown'`)).toEqual([
       { status: 'handled' },
     ]);
+  }, 30_000);
+
+  it('a message two durable queues run, enqueued in a transaction that rolls back, runs in neither, however late a queue gets to it', async () => {
+    const twoQueues = await startOutboxApp({
+      outbox: { url, schema, autoCreate: true, nodes: { mode: 'solo' } },
+      providers: [TwoQueueStock],
+      messaging: {
+        queues: { 'domain-events': { mode: 'durable' }, busy: { mode: 'durable', parallelism: 1 } },
+      },
+    });
+    try {
+      await twoQueues.bus.publish(new StockReserved('blocker'));
+      await twoQueues.outbox
+        .transaction(async () => {
+          await twoQueues.bus.publish(new StockReserved('rolled-back'));
+          throw new Error('roll back');
+        })
+        .catch(() => undefined);
+      await twoQueues.outbox.transaction(() => twoQueues.bus.publish(new StockReserved('committed')));
+      await eventually(() => TwoQueueStock.seen.includes('busy:committed'), 'the busy queue to catch up');
+      expect([...TwoQueueStock.seen].sort()).toEqual([
+        'busy:blocker',
+        'busy:committed',
+        'idle:blocker',
+        'idle:committed',
+      ]);
+    } finally {
+      await twoQueues.close();
+    }
   }, 30_000);
 
   it('runs the stored messages of a dead node at the next start', async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OnModuleDestroy } from '@nestjs/common';
 import { backoffDelay } from '../outgoing/backoff.js';
+import { DeliveryTable } from './delivery-table.js';
 import type { TransactionOutcome } from '../transactions/transaction-scope.js';
 
 /** How an enqueuing transaction ended, once known. */
@@ -28,7 +29,8 @@ interface Gate {
 /**
  * Durable-queue messages enqueued inside a transaction that has not ended yet: their handlers wait
  * for it, and run only if it commits. An entry lives from `enqueue` until the queue completes the
- * message.
+ * message. Gates are per queue: a message several durable queues run is gated in each until that
+ * queue completes it.
  *
  * When the commit lost its connection the outcome is unknown, and the gate asks the store until it
  * can tell: while the server is still committing, or cannot be reached, the handler keeps waiting
@@ -36,27 +38,27 @@ interface Gate {
  * committed). Once the application shuts down, a lookup that cannot tell rejects instead of waiting.
  */
 export class DurableQueueGates implements OnModuleDestroy {
-  private readonly gates = new Map<string, Gate>();
+  private readonly gates = new DeliveryTable<Gate>();
   private readonly closing = new AbortController();
 
   constructor(private readonly backoff: LookupBackoff = { initialMs: 100, maxMs: 5_000 }) {}
 
-  /** Gates `envelopeId` on `outcome`; `lookUp` tells when that is `unknown`. */
-  hold(envelopeId: string, outcome: Promise<TransactionOutcome>, lookUp: OutcomeLookup): void {
-    this.gates.set(envelopeId, { outcome, lookUp });
+  /** Gates `envelopeId` in `queue` on `outcome`; `lookUp` tells when that is `unknown`. */
+  hold(queue: string, envelopeId: string, outcome: Promise<TransactionOutcome>, lookUp: OutcomeLookup): void {
+    this.gates.set(queue, envelopeId, { outcome, lookUp });
   }
 
   /**
-   * How the enqueuing transaction of `envelopeId` ended (waiting for it), or undefined when it was
-   * not gated.
+   * How the enqueuing transaction of `envelopeId` in `queue` ended (waiting for it), or undefined
+   * when it was not gated there.
    */
-  outcomeOf(envelopeId: string): Promise<KnownOutcome> | undefined {
-    const gate = this.gates.get(envelopeId);
+  outcomeOf(queue: string, envelopeId: string): Promise<KnownOutcome> | undefined {
+    const gate = this.gates.get(queue, envelopeId);
     return gate && this.settle(envelopeId, gate);
   }
 
-  release(envelopeId: string): void {
-    this.gates.delete(envelopeId);
+  release(queue: string, envelopeId: string): void {
+    this.gates.take(queue, envelopeId);
   }
 
   onModuleDestroy(): void {

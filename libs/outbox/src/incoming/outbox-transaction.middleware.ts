@@ -20,7 +20,7 @@ export class OutboxTransactionMiddleware implements MessageMiddleware {
   constructor(@Inject(DurableQueueGates) private readonly gates: DurableQueueGates) {}
 
   async handle(execution: MessageExecution, next: () => Promise<unknown>): Promise<unknown> {
-    const gate = this.gates.outcomeOf(execution.envelope.id);
+    const gate = this.gates.outcomeOf(execution.source, execution.envelope.id);
     if (gate) return (await gate) === 'committed' ? AmbientTransactions.exit(next) : undefined;
     const ambient = AmbientTransactions.current();
     if (!ambient || execution.mode === 'invoke') return next();

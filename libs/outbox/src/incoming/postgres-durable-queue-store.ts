@@ -54,7 +54,7 @@ export class PostgresDurableQueueStore implements DurableQueueStore {
     if (!queryRunner || transactionId === undefined) return;
     const outcome = this.scopes.scopeOf(queryRunner).outcome;
     for (const { id } of envelopes)
-      this.gates.hold(id, outcome, () => this.outcomeOfTransaction(transactionId, id, consumer));
+      this.gates.hold(queue, id, outcome, () => this.outcomeOfTransaction(transactionId, id, consumer));
   }
 
   /**
@@ -82,7 +82,7 @@ export class PostgresDurableQueueStore implements DurableQueueStore {
   }
 
   async complete(queue: string, envelopeId: string): Promise<void> {
-    this.gates.release(envelopeId);
+    this.gates.release(queue, envelopeId);
     await this.store.incoming.complete(
       this.store.dataSource.manager,
       envelopeId,
