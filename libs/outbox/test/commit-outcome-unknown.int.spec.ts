@@ -86,16 +86,15 @@ describe('commit outcome unknown', () => {
       `SELECT status FROM "${schema}".incoming WHERE consumer = 'queue:domain-events' AND envelope->'message'->>'orderId' = $1`,
       [id],
     );
-
-  it('reports an unknown outcome when the server committed, then sends and runs what committed, once', async () => {
-    const id = `committed-${randomUUID()}`;
-    const cut = proxy.cutAtCommit(id, true);
+  /** Places order `id` with its connection cut at the COMMIT (see `TcpProxy.cutAtCommit`); returns the failure. */
+  const placeOrderCutAtCommit = async (id: string, deliver: boolean) => {
+    const cut = proxy.cutAtCommit(id, deliver);
     const failure = await placeOrder(id);
     await cut;
-
-    expect(failure).toBeInstanceOf(CommitOutcomeUnknownError);
-    expect(failure).toBeInstanceOf(MessageStoreUnavailableError);
-    expect((failure as Error).message).toMatch(/^The transaction may or may not have committed: /);
+    return failure;
+  };
+  /** Waits until what order `id`'s transaction committed is stored, sent and run, then checks it happened once. */
+  const expectCommittedOnce = async (id: string) => {
     await eventually(() => stored(id), 'the committed business row');
     await eventually(() => sent(id).length === 1, 'the committed outbox message sent');
     await eventually(() => ReservedStock.seen.includes(id), 'the committed domain event run');
@@ -107,24 +106,26 @@ describe('commit outcome unknown', () => {
     expect(sent(id)).toHaveLength(1);
     expect(ReservedStock.seen.filter((seen) => seen === id)).toHaveLength(1);
     expect(await queueRows(id)).toEqual([{ status: 'handled' }]);
+  };
+
+  it('reports an unknown outcome when the server committed, then sends and runs what committed, once', async () => {
+    const id = `committed-${randomUUID()}`;
+    const failure = await placeOrderCutAtCommit(id, true);
+
+    expect(failure).toBeInstanceOf(CommitOutcomeUnknownError);
+    expect(failure).toBeInstanceOf(MessageStoreUnavailableError);
+    expect((failure as Error).message).toMatch(/^The transaction may or may not have committed: /);
+    await expectCommittedOnce(id);
   }, 30_000);
 
   it('waits for a COMMIT the server is still running when the connection is lost, then runs what committed, once', async () => {
     const id = `slow-${randomUUID()}`;
-    const cut = proxy.cutAtCommit(id, true);
-    const failure = await placeOrder(id);
-    await cut;
+    const failure = await placeOrderCutAtCommit(id, true);
 
     expect(failure).toBeInstanceOf(CommitOutcomeUnknownError);
     // The server has not finished the COMMIT yet: the row is not there, though it will be.
     expect(await stored(id)).toBe(false);
-    await eventually(() => stored(id), 'the business row, once the slow COMMIT finished');
-    await eventually(() => ReservedStock.seen.includes(id), 'the committed domain event run');
-    await eventually(() => sent(id).length === 1, 'the committed outbox message sent');
-    await sleep(500);
-    expect(ReservedStock.seen.filter((seen) => seen === id)).toHaveLength(1);
-    expect(sent(id)).toHaveLength(1);
-    expect(await queueRows(id)).toEqual([{ status: 'handled' }]);
+    await expectCommittedOnce(id);
   }, 30_000);
 
   it('in a transaction TypeORM commits, a COMMIT whose connection is lost still runs what committed, once, and nothing that did not', async () => {
@@ -160,9 +161,7 @@ describe('commit outcome unknown', () => {
 
   it('reports an unknown outcome when the server rolled back, then sends and runs nothing', async () => {
     const id = `rolled-back-${randomUUID()}`;
-    const cut = proxy.cutAtCommit(id, false);
-    const failure = await placeOrder(id);
-    await cut;
+    const failure = await placeOrderCutAtCommit(id, false);
 
     expect(failure).toBeInstanceOf(CommitOutcomeUnknownError);
     await sleep(1_000);
